@@ -1,0 +1,93 @@
+package discord
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+
+	"github.com/bwmarrin/discordgo"
+)
+
+// Respond sends an interaction's first response. A 40060 means an earlier delivery of
+// the same interaction already answered it, which is success for an at-least-once worker.
+func (c *Client) Respond(ctx context.Context, interactionID, token string, resp *discordgo.InteractionResponse) error {
+	err := c.s.InteractionRespond(&discordgo.Interaction{ID: interactionID, Token: token}, resp, discordgo.WithContext(ctx))
+	if code, _ := Code(err); code == CodeAlreadyAcknowledged {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("discord: interaction callback: %w", err)
+	}
+	return nil
+}
+
+// MessageCreate is discordgo's MessageSend plus the nonce fields it lacks. With
+// EnforceNonce, Discord returns the message already created with this nonce instead of
+// posting a second one, which makes retried sends safe.
+type MessageCreate struct {
+	discordgo.MessageSend
+	Nonce        string `json:"nonce,omitempty"`
+	EnforceNonce bool   `json:"enforce_nonce,omitempty"`
+}
+
+// SendMessage posts a message to a channel.
+func (c *Client) SendMessage(ctx context.Context, channelID string, m *MessageCreate) (*discordgo.Message, error) {
+	if m.Embeds == nil {
+		m.Embeds = []*discordgo.MessageEmbed{}
+	}
+	body, err := c.s.RequestWithBucketID(http.MethodPost, discordgo.EndpointChannelMessages(channelID), m,
+		discordgo.EndpointChannelMessages(channelID), discordgo.WithContext(ctx))
+	if err != nil {
+		return nil, fmt.Errorf("discord: create message in %s: %w", channelID, err)
+	}
+	var msg discordgo.Message
+	if err := json.Unmarshal(body, &msg); err != nil {
+		return nil, fmt.Errorf("discord: decode created message: %w", err)
+	}
+	return &msg, nil
+}
+
+// AddRole gives a member a role; Discord treats a repeat as a no-op, so retries are safe.
+func (c *Client) AddRole(ctx context.Context, guildID, userID, roleID string) error {
+	if err := c.s.GuildMemberRoleAdd(guildID, userID, roleID, discordgo.WithContext(ctx)); err != nil {
+		return fmt.Errorf("discord: add role %s to %s: %w", roleID, userID, err)
+	}
+	return nil
+}
+
+// RemoveRole takes a role from a member; also idempotent on Discord's side.
+func (c *Client) RemoveRole(ctx context.Context, guildID, userID, roleID string) error {
+	if err := c.s.GuildMemberRoleRemove(guildID, userID, roleID, discordgo.WithContext(ctx)); err != nil {
+		return fmt.Errorf("discord: remove role %s from %s: %w", roleID, userID, err)
+	}
+	return nil
+}
+
+// GatewayBot asks where to connect and how many shards Discord recommends.
+func (c *Client) GatewayBot(ctx context.Context) (*discordgo.GatewayBotResponse, error) {
+	g, err := c.s.GatewayBot(discordgo.WithContext(ctx))
+	if err != nil {
+		return nil, fmt.Errorf("discord: GET /gateway/bot: %w", err)
+	}
+	return g, nil
+}
+
+// Me returns the bot's own user; used at start-up to learn the application id and to
+// fail fast on a bad token.
+func (c *Client) Me(ctx context.Context) (*discordgo.User, error) {
+	u, err := c.s.User("@me", discordgo.WithContext(ctx))
+	if err != nil {
+		return nil, fmt.Errorf("discord: GET /users/@me: %w", err)
+	}
+	return u, nil
+}
+
+// OverwriteCommands replaces the application's global slash commands (guildID "") or one
+// guild's with cmds.
+func (c *Client) OverwriteCommands(ctx context.Context, appID, guildID string, cmds []*discordgo.ApplicationCommand) error {
+	if _, err := c.s.ApplicationCommandBulkOverwrite(appID, guildID, cmds, discordgo.WithContext(ctx)); err != nil {
+		return fmt.Errorf("discord: register slash commands: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,80 @@
+package guildconfig
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/novera-bot/novera/libs/store"
+)
+
+// Schema is the PostgreSQL schema that holds the settings.
+const Schema = "guildconfig"
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Store reads and writes guild settings.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+// Open migrates the schema (safe from many processes at once) and returns a store.
+func Open(ctx context.Context, pool *pgxpool.Pool) (*Store, error) {
+	if err := store.Migrate(ctx, pool, Schema, store.Sub(migrationFiles, "migrations")); err != nil {
+		return nil, fmt.Errorf("guildconfig: %w", err)
+	}
+	return &Store{pool: pool}, nil
+}
+
+// Get returns a guild's configuration with defaults for everything it never set.
+func (s *Store) Get(ctx context.Context, guildID string) (*Config, error) {
+	c := Defaults(guildID)
+	if guildID == "" {
+		return c, nil
+	}
+	rows, err := s.pool.Query(ctx, `SELECT key, value FROM guildconfig.guild_settings WHERE guild_id = $1`, guildID)
+	if err != nil {
+		return nil, fmt.Errorf("guildconfig: read %s: %w", guildID, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			return nil, fmt.Errorf("guildconfig: read %s: %w", guildID, err)
+		}
+		if _, known := c.values[k]; known {
+			c.values[k] = v
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("guildconfig: read %s: %w", guildID, err)
+	}
+	return c, nil
+}
+
+// ErrUnknownKey is returned by Set for a name that is not a setting.
+var ErrUnknownKey = errors.New("unknown setting")
+
+// Set validates and stores one setting. It returns the stored form of the value.
+func (s *Store) Set(ctx context.Context, guildID, key, value, actor string) (string, error) {
+	k, ok := Lookup(key)
+	if !ok {
+		return "", fmt.Errorf("%w %q", ErrUnknownKey, key)
+	}
+	v, err := k.Normalize(value)
+	if err != nil {
+		return "", err
+	}
+	_, err = s.pool.Exec(ctx, `
+		INSERT INTO guildconfig.guild_settings (guild_id, key, value, updated_by) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (guild_id, key) DO UPDATE SET value = EXCLUDED.value, updated_by = EXCLUDED.updated_by, updated_at = now()`,
+		guildID, k.Name, v, actor)
+	if err != nil {
+		return "", fmt.Errorf("guildconfig: set %s for %s: %w", k.Name, guildID, err)
+	}
+	return v, nil
+}

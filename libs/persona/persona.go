@@ -1,0 +1,57 @@
+// Package persona holds the voice every Novera service shares: how replies look (embeds
+// in the house colours) and the replies that the worker framework gives on its own
+// (no permission, disabled command, bad arguments, unknown member, internal error).
+// Each service keeps its own command texts in its own pools file.
+package persona
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"unicode/utf8"
+)
+
+// House colours.
+const (
+	ColorPink  = 0xFF6FB5
+	ColorGold  = 0xF5C542
+	ColorRed   = 0xE5484D
+	ColorGreen = 0x3FB950
+	ColorBlue  = 0x5B8DEF
+)
+
+// Pool is one reply kind in both voices. Lines may hold fmt verbs, filled by Pick.
+type Pool struct {
+	Name  string
+	Sassy []string
+	Plain []string
+}
+
+// Pick returns a random line in the server's voice, formatted with args.
+func (p Pool) Pick(r *rand.Rand, sassy bool, args ...any) string {
+	lines := p.Plain
+	if sassy || len(lines) == 0 {
+		lines = p.Sassy
+	}
+	return fmt.Sprintf(lines[r.IntN(len(lines))], args...)
+}
+
+// Check reports what is wrong with a pool: empty voices, repeated lines, lines over max
+// characters. Every service's pool test calls it.
+func (p Pool) Check(minVariants, max int) error {
+	for voice, lines := range map[string][]string{"sassy": p.Sassy, "plain": p.Plain} {
+		if len(lines) < minVariants {
+			return fmt.Errorf("pool %s: %s voice has %d lines, want at least %d", p.Name, voice, len(lines), minVariants)
+		}
+		seen := map[string]bool{}
+		for _, l := range lines {
+			if l == "" || seen[l] {
+				return fmt.Errorf("pool %s: %s voice has an empty or repeated line %q", p.Name, voice, l)
+			}
+			seen[l] = true
+			if n := utf8.RuneCountInString(l); n > max {
+				return fmt.Errorf("pool %s: line of %d characters exceeds %d: %q", p.Name, n, max, l)
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,95 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// ErrNotHandled means an event has no row in handled_events.
+var ErrNotHandled = errors.New("store: event not marked handled")
+
+// MarkHandled records that event eventID is being handled, in tx, which must be the
+// transaction that applies the event's effects. first is false if it was recorded before
+// (by a committed transaction): the event is a redelivery and its effects must not be
+// applied again.
+func MarkHandled(ctx context.Context, tx pgx.Tx, schema, eventID string) (first bool, err error) {
+	if err := checkSchema(schema); err != nil {
+		return false, err
+	}
+	tag, err := tx.Exec(ctx, "INSERT INTO "+qualify(schema, "handled_events")+" (event_id) VALUES ($1) ON CONFLICT (event_id) DO NOTHING", eventID)
+	if err != nil {
+		return false, fmt.Errorf("store: mark event %s handled in %s: %w", eventID, schema, err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// SetPayload stores what is to be done after commit (the replies to send) with the event
+// marked in the same transaction. payload must be JSON; it is kept as jsonb, so it comes
+// back equal in value but not byte for byte (key order and spacing are normalised). A nil
+// payload stores NULL.
+func SetPayload(ctx context.Context, tx pgx.Tx, schema, eventID string, payload []byte) error {
+	if err := checkSchema(schema); err != nil {
+		return err
+	}
+	tag, err := tx.Exec(ctx, "UPDATE "+qualify(schema, "handled_events")+" SET payload = $2 WHERE event_id = $1", eventID, payload)
+	if err != nil {
+		return fmt.Errorf("store: store payload of event %s in %s: %w", eventID, schema, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("store: store payload of event %s in %s: %w", eventID, schema, ErrNotHandled)
+	}
+	return nil
+}
+
+// LoadHandled reads what is known of event eventID: its payload (nil if none), whether it
+// is done, and whether it was marked handled at all.
+func LoadHandled(ctx context.Context, q Querier, schema, eventID string) (payload []byte, done, found bool, err error) {
+	if err := checkSchema(schema); err != nil {
+		return nil, false, false, err
+	}
+	err = q.QueryRow(ctx, "SELECT payload, done_at IS NOT NULL FROM "+qualify(schema, "handled_events")+" WHERE event_id = $1", eventID).
+		Scan(&payload, &done)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, false, false, nil
+	}
+	if err != nil {
+		return nil, false, false, fmt.Errorf("store: load event %s from %s: %w", eventID, schema, err)
+	}
+	return payload, done, true, nil
+}
+
+// MarkDone records that the after-commit work of event eventID is finished. Marking an
+// event done twice is harmless (the first time is kept); marking an unknown event is
+// ErrNotHandled.
+func MarkDone(ctx context.Context, q Querier, schema, eventID string) error {
+	if err := checkSchema(schema); err != nil {
+		return err
+	}
+	tag, err := q.Exec(ctx, "UPDATE "+qualify(schema, "handled_events")+" SET done_at = coalesce(done_at, now()) WHERE event_id = $1", eventID)
+	if err != nil {
+		return fmt.Errorf("store: mark event %s done in %s: %w", eventID, schema, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("store: mark event %s done in %s: %w", eventID, schema, ErrNotHandled)
+	}
+	return nil
+}
+
+// PruneHandled deletes the records of events handled before cutoff and returns how many.
+// Choose a cutoff well beyond the bus's redelivery horizon (JetStream's duplicate window
+// and max delivery back-off): an event redelivered after its record is gone would be
+// handled again.
+func PruneHandled(ctx context.Context, q Querier, schema string, cutoff time.Time) (int64, error) {
+	if err := checkSchema(schema); err != nil {
+		return 0, err
+	}
+	tag, err := q.Exec(ctx, "DELETE FROM "+qualify(schema, "handled_events")+" WHERE handled_at < $1", cutoff)
+	if err != nil {
+		return 0, fmt.Errorf("store: prune handled events in %s: %w", schema, err)
+	}
+	return tag.RowsAffected(), nil
+}

@@ -1,0 +1,199 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"reflect"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+func migratedPool(t *testing.T, schema string) *pgxpool.Pool {
+	t.Helper()
+	pool := openPool(t)
+	if err := Migrate(testContext(t), pool, schema, fstest.MapFS{}); err != nil {
+		t.Fatal(err)
+	}
+	return pool
+}
+
+func TestMarkHandled(t *testing.T) {
+	t.Parallel()
+	pool := migratedPool(t, "fun")
+	ctx := testContext(t)
+	mark := func(id string, rollback bool) bool {
+		t.Helper()
+		var first bool
+		errRollback := errors.New("rollback")
+		err := InTx(ctx, pool, func(tx pgx.Tx) error {
+			var err error
+			first, err = MarkHandled(ctx, tx, "fun", id)
+			if err == nil && rollback {
+				return errRollback
+			}
+			return err
+		})
+		if err != nil && !errors.Is(err, errRollback) {
+			t.Fatal(err)
+		}
+		return first
+	}
+	steps := []struct {
+		id       string
+		rollback bool
+		want     bool
+	}{
+		{"evt-1", false, true},
+		{"evt-1", false, false}, // redelivery
+		{"evt-2", true, true},   // its transaction failed...
+		{"evt-2", false, true},  // ...so the retry is the first that counts
+		{"evt-2", false, false},
+	}
+	for i, s := range steps {
+		if got := mark(s.id, s.rollback); got != s.want {
+			t.Errorf("step %d: MarkHandled(%s) = %v, want %v", i, s.id, got, s.want)
+		}
+	}
+}
+
+// TestMarkHandledConcurrentRedelivery: a redelivery arriving while the first delivery's
+// transaction is still open waits for it, then finds the event handled.
+func TestMarkHandledConcurrentRedelivery(t *testing.T) {
+	t.Parallel()
+	pool := migratedPool(t, "fun")
+	ctx := testContext(t)
+	tx1, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx1.Rollback(ctx)
+	if first, err := MarkHandled(ctx, tx1, "fun", "evt"); err != nil || !first {
+		t.Fatalf("first delivery: %v, %v", first, err)
+	}
+	second := make(chan bool)
+	go func() {
+		var first bool
+		err := InTx(ctx, pool, func(tx pgx.Tx) error {
+			var err error
+			first, err = MarkHandled(ctx, tx, "fun", "evt")
+			return err
+		})
+		if err != nil {
+			t.Error(err)
+		}
+		second <- first
+	}()
+	select {
+	case <-second:
+		t.Fatal("redelivery did not wait for the open transaction")
+	case <-time.After(200 * time.Millisecond):
+	}
+	if err := tx1.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if <-second {
+		t.Error("redelivery was told it was first")
+	}
+}
+
+// TestOutboxFlow walks the worker's path: handle, store replies, commit, (crash), find the
+// stored replies on redelivery, send, mark done.
+func TestOutboxFlow(t *testing.T) {
+	t.Parallel()
+	pool := migratedPool(t, "fun")
+	ctx := testContext(t)
+	replies := []byte(`[{"content":"*pats you*","nonce":"n1"}]`)
+
+	if _, _, found, err := LoadHandled(ctx, pool, "fun", "evt"); err != nil || found {
+		t.Fatalf("before: found=%v err=%v", found, err)
+	}
+	err := InTx(ctx, pool, func(tx pgx.Tx) error {
+		if first, err := MarkHandled(ctx, tx, "fun", "evt"); err != nil || !first {
+			return errors.Join(err, errors.New("not first"))
+		}
+		return SetPayload(ctx, tx, "fun", "evt", replies)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The worker died before sending: the redelivery finds the replies.
+	payload, done, found, err := LoadHandled(ctx, pool, "fun", "evt")
+	if err != nil || !found || done {
+		t.Fatalf("after commit: found=%v done=%v err=%v", found, done, err)
+	}
+	if !sameJSON(t, payload, replies) {
+		t.Errorf("payload = %s, want %s", payload, replies)
+	}
+	for range 2 { // twice: marking done again is harmless
+		if err := MarkDone(ctx, pool, "fun", "evt"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, done, _, err := LoadHandled(ctx, pool, "fun", "evt"); err != nil || !done {
+		t.Fatalf("after MarkDone: done=%v err=%v", done, err)
+	}
+
+	// Unknown events.
+	if err := MarkDone(ctx, pool, "fun", "nope"); !errors.Is(err, ErrNotHandled) {
+		t.Errorf("MarkDone(unknown) = %v, want ErrNotHandled", err)
+	}
+	err = InTx(ctx, pool, func(tx pgx.Tx) error { return SetPayload(ctx, tx, "fun", "nope", replies) })
+	if !errors.Is(err, ErrNotHandled) {
+		t.Errorf("SetPayload(unknown) = %v, want ErrNotHandled", err)
+	}
+	// An event without payload.
+	err = InTx(ctx, pool, func(tx pgx.Tx) error {
+		_, err := MarkHandled(ctx, tx, "fun", "quiet")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if payload, _, found, err := LoadHandled(ctx, pool, "fun", "quiet"); err != nil || !found || payload != nil {
+		t.Errorf("quiet event: payload=%q found=%v err=%v", payload, found, err)
+	}
+}
+
+func TestPruneHandled(t *testing.T) {
+	t.Parallel()
+	pool := migratedPool(t, "fun")
+	ctx := testContext(t)
+	mustExec(t, pool, `INSERT INTO fun.handled_events (event_id, handled_at) VALUES
+		('old', now() - interval '2 days'), ('new', now())`)
+	n, err := PruneHandled(ctx, pool, "fun", time.Now().Add(-24*time.Hour))
+	if err != nil || n != 1 {
+		t.Fatalf("PruneHandled = %d, %v; want 1", n, err)
+	}
+	if _, _, found, _ := LoadHandled(ctx, pool, "fun", "new"); !found {
+		t.Error("recent event pruned")
+	}
+}
+
+func TestHandledRejectsBadSchema(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	if _, _, _, err := LoadHandled(ctx, nil, "fun; DROP TABLE x", "evt"); err == nil {
+		t.Error("LoadHandled accepted a bad schema name")
+	}
+	if err := MarkDone(ctx, nil, "Fun", "evt"); err == nil {
+		t.Error("MarkDone accepted a bad schema name")
+	}
+}
+
+// sameJSON compares JSON by value: jsonb keeps neither key order nor spacing.
+func sameJSON(t *testing.T, a, b []byte) bool {
+	t.Helper()
+	var va, vb any
+	if err := json.Unmarshal(a, &va); err != nil {
+		t.Fatalf("%s: %v", a, err)
+	}
+	if err := json.Unmarshal(b, &vb); err != nil {
+		t.Fatalf("%s: %v", b, err)
+	}
+	return reflect.DeepEqual(va, vb)
+}

@@ -1,0 +1,107 @@
+// Package telemetry sets up what every Novera process reports about itself: OpenTelemetry
+// traces and the slog logger that stamps each line with the trace it belongs to.
+package telemetry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	semconv "go.opentelemetry.io/otel/semconv/v1.37.0"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// Options describes the process being instrumented.
+type Options struct {
+	Service  string
+	Version  string
+	Instance string // pod or host name; defaults to the host name
+	// Exporter overrides the OTLP exporter and receives every span as it ends
+	// (synchronously); tests pass an in-memory one.
+	Exporter sdktrace.SpanExporter
+	// OTLPEndpoint enables OTLP/HTTP export. Empty means spans are sampled but not exported
+	// unless Exporter is set. The standard OTEL_* variables also apply.
+	OTLPEndpoint string
+}
+
+// Telemetry holds the tracer provider and propagator of one process.
+type Telemetry struct {
+	Tracer     *sdktrace.TracerProvider
+	Propagator propagation.TextMapPropagator
+}
+
+// Setup builds a tracer provider. It never touches the otel globals: everything that
+// traces takes the provider explicitly, so several services can share one process (the
+// all-in-one runner) each under its own service name.
+func Setup(ctx context.Context, o Options) (*Telemetry, error) {
+	if o.Service == "" {
+		return nil, errors.New("telemetry: service name is required")
+	}
+	if o.Instance == "" {
+		o.Instance, _ = os.Hostname()
+	}
+	// Schemaless, so the SDK's default resource (whatever semconv version it was built
+	// with) merges without a schema URL conflict.
+	res, err := resource.Merge(resource.Default(), resource.NewSchemaless(
+		semconv.ServiceName(o.Service),
+		semconv.ServiceVersion(o.Version),
+		semconv.ServiceInstanceID(o.Instance),
+	))
+	if err != nil {
+		return nil, fmt.Errorf("telemetry: resource: %w", err)
+	}
+	opts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res)}
+	switch {
+	case o.Exporter != nil:
+		opts = append(opts, sdktrace.WithSyncer(o.Exporter))
+	case o.OTLPEndpoint != "":
+		// The exporter reads OTEL_EXPORTER_OTLP_* itself (endpoint, headers, timeout).
+		exp, err := otlptracehttp.New(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("telemetry: OTLP exporter: %w", err)
+		}
+		opts = append(opts, sdktrace.WithBatcher(exp, sdktrace.WithBatchTimeout(time.Second)))
+	}
+	// The SDK's default sampler honours OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG.
+	return &Telemetry{
+		Tracer:     sdktrace.NewTracerProvider(opts...),
+		Propagator: propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}),
+	}, nil
+}
+
+// Shutdown flushes pending spans within ctx's deadline.
+func (t *Telemetry) Shutdown(ctx context.Context) error {
+	if err := t.Tracer.Shutdown(ctx); err != nil {
+		return fmt.Errorf("telemetry: flush spans: %w", err)
+	}
+	return nil
+}
+
+// NewLogger returns a JSON slog logger that adds trace_id and span_id to every line logged
+// with a context inside a span, and the service name to every line.
+func NewLogger(w io.Writer, service string, level slog.Leveler) *slog.Logger {
+	h := slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})
+	return slog.New(traceHandler{h}).With("service", service)
+}
+
+type traceHandler struct{ slog.Handler }
+
+func (h traceHandler) Handle(ctx context.Context, r slog.Record) error {
+	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
+		r.AddAttrs(slog.String("trace_id", sc.TraceID().String()), slog.String("span_id", sc.SpanID().String()))
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h traceHandler) WithAttrs(a []slog.Attr) slog.Handler {
+	return traceHandler{h.Handler.WithAttrs(a)}
+}
+func (h traceHandler) WithGroup(n string) slog.Handler { return traceHandler{h.Handler.WithGroup(n)} }

@@ -1,0 +1,306 @@
+package worker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/novera-bot/novera/libs/bus"
+	"github.com/novera-bot/novera/libs/buspb/novera/bus/v1"
+	"github.com/novera-bot/novera/libs/commands"
+	"github.com/novera-bot/novera/libs/discord"
+	"github.com/novera-bot/novera/libs/guildconfig"
+	"github.com/novera-bot/novera/libs/persona"
+	"github.com/novera-bot/novera/libs/store"
+)
+
+// Handler runs one command inside its transaction. It returns a *UserError (see Fail) to
+// refuse with an answer and no changes, or another error for a failure worth retrying.
+type Handler func(ctx context.Context, r *Request) error
+
+// UserError is an answer to a user's mistake: the transaction rolls back and the message
+// is sent instead of the handler's replies.
+type UserError struct{ Msg Message }
+
+func (e *UserError) Error() string { return "user error" }
+
+// Fail builds a UserError whose reply is one line in an error embed.
+func Fail(text string) error {
+	return &UserError{Msg: Message{Embeds: []*discordgo.MessageEmbed{{Description: text, Color: persona.ColorRed}}, Ephemeral: true}}
+}
+
+// Options configures a Worker. Every field but Logger, Tracer and Metrics is required.
+type Options struct {
+	Service  string
+	Bus      *bus.Bus
+	Pool     *pgxpool.Pool
+	Discord  *discord.Client
+	Registry *commands.Registry
+	Config   *guildconfig.Store
+	Handlers map[string]Handler
+	Logger   *slog.Logger
+	Tracer   trace.TracerProvider
+	Metrics  prometheus.Registerer
+	// Concurrency bounds handlers in flight (default 32).
+	Concurrency int
+}
+
+// Worker consumes one service's commands.
+type Worker struct {
+	o        Options
+	tracer   trace.Tracer
+	duration *prometheus.HistogramVec
+	consumer *bus.Consumer
+}
+
+// New checks that the handlers and the registry agree: every command the registry gives
+// this service has a handler, and no handler serves a command the registry lacks.
+func New(o Options) (*Worker, error) {
+	if o.Service == "" || o.Bus == nil || o.Pool == nil || o.Discord == nil || o.Registry == nil || o.Config == nil {
+		return nil, errors.New("worker: Service, Bus, Pool, Discord, Registry and Config are required")
+	}
+	for _, c := range o.Registry.OfService(o.Service) {
+		if o.Handlers[c.Name] == nil {
+			return nil, fmt.Errorf("worker %s: command %q has no handler", o.Service, c.Name)
+		}
+	}
+	for name := range o.Handlers {
+		if c, ok := o.Registry.Lookup(name); (!ok || c.Service != o.Service) && "commands."+o.Service+"."+name != commands.UnknownSubject {
+			return nil, fmt.Errorf("worker %s: handler %q serves no registered command of this service", o.Service, name)
+		}
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Tracer == nil {
+		o.Tracer = trace.NewNoopTracerProvider()
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = 32
+	}
+	w := &Worker{o: o, tracer: o.Tracer.Tracer("github.com/novera-bot/novera/libs/worker")}
+	w.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "novera_command_duration_seconds",
+		Help:    "Time from a command's delivery to its last Discord call, by command and outcome.",
+		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+	}, []string{"service", "command", "outcome"})
+	if o.Metrics != nil {
+		// Several workers share one registry in the all-in-one process; the metric is
+		// labelled by service, so they share the collector too.
+		if err := o.Metrics.Register(w.duration); err != nil {
+			var are prometheus.AlreadyRegisteredError
+			if !errors.As(err, &are) {
+				return nil, fmt.Errorf("worker: metrics: %w", err)
+			}
+			w.duration = are.ExistingCollector.(*prometheus.HistogramVec)
+		}
+	}
+	return w, nil
+}
+
+// schema is the service's PostgreSQL schema, where its handled_events (the outbox) live.
+func (w *Worker) schema() string { return w.o.Service }
+
+func setOwed(ctx context.Context, tx pgx.Tx, schema, eventID string, actions []Action) error {
+	payload, err := json.Marshal(actions)
+	if err != nil {
+		return fmt.Errorf("encode owed actions: %w", err)
+	}
+	return store.SetPayload(ctx, tx, schema, eventID, payload)
+}
+
+// Start begins consuming commands.<service>.> with the durable consumer named after the
+// service, so every replica shares the work and a restart resumes where it stopped.
+func (w *Worker) Start(ctx context.Context) error {
+	c, err := w.o.Bus.Consume(ctx, bus.ConsumerConfig{
+		Stream:         bus.StreamCommands,
+		Durable:        w.o.Service,
+		FilterSubjects: []string{"commands." + w.o.Service + ".>"},
+		Concurrency:    w.o.Concurrency,
+	}, w.handleMsg)
+	if err != nil {
+		return fmt.Errorf("worker %s: consume: %w", w.o.Service, err)
+	}
+	w.consumer = c
+	return nil
+}
+
+// Stop stops fetching and waits for commands in flight, within ctx.
+func (w *Worker) Stop(ctx context.Context) error {
+	if w.consumer == nil {
+		return nil
+	}
+	return w.consumer.Stop(ctx)
+}
+
+func (w *Worker) handleMsg(ctx context.Context, m bus.Msg) error {
+	var cmd busv1.Command
+	if err := proto.Unmarshal(m.Data, &cmd); err != nil {
+		return bus.Permanent(fmt.Errorf("decode command: %w", err))
+	}
+	if w.o.Handlers[cmd.Name] == nil {
+		return bus.Permanent(fmt.Errorf("no handler for command %q on %s", cmd.Name, m.Subject))
+	}
+	return w.Handle(ctx, &cmd)
+}
+
+// Handle runs one command with the exactly-once protocol. It is exported for tests and
+// benchmarks that drive a worker without the bus.
+func (w *Worker) Handle(ctx context.Context, cmd *busv1.Command) (err error) {
+	start := time.Now()
+	ctx, span := w.tracer.Start(ctx, "command "+cmd.Name, trace.WithAttributes(
+		attribute.String("novera.command", cmd.Name),
+		attribute.String("novera.service", w.o.Service),
+		attribute.String("novera.event_id", cmd.Id),
+		attribute.String("discord.guild_id", cmd.GuildId),
+		attribute.Int("discord.shard", int(cmd.Shard)),
+		attribute.String("novera.source", cmd.Source.String()),
+	))
+	outcome := "ok"
+	defer func() {
+		if err != nil {
+			outcome = "error"
+			span.RecordError(err)
+			span.SetStatus(codes.Error, err.Error())
+			w.o.Logger.ErrorContext(ctx, "command failed", "command", cmd.Name, "event_id", cmd.Id, "guild_id", cmd.GuildId, "err", err)
+		} else {
+			w.o.Logger.InfoContext(ctx, "command handled", "command", cmd.Name, "event_id", cmd.Id, "guild_id", cmd.GuildId,
+				"outcome", outcome, "duration_ms", float64(time.Since(start).Microseconds())/1000)
+		}
+		span.SetAttributes(attribute.String("novera.outcome", outcome))
+		span.End()
+		w.duration.WithLabelValues(w.o.Service, cmd.Name, outcome).Observe(time.Since(start).Seconds())
+	}()
+
+	owed, done, found, err := store.LoadHandled(ctx, w.o.Pool, w.schema(), cmd.Id)
+	if err != nil {
+		return fmt.Errorf("load handled state: %w", err)
+	}
+	if found {
+		outcome = "redelivered"
+		if done {
+			return nil
+		}
+		return w.redeliver(ctx, cmd.Id, owed)
+	}
+	actions, outcome, err := w.run(ctx, cmd)
+	if errors.Is(err, errAlreadyHandled) {
+		// Another delivery committed first; finish whatever it still owes.
+		outcome = "redelivered"
+		owed, done, _, err = store.LoadHandled(ctx, w.o.Pool, w.schema(), cmd.Id)
+		if err != nil || done {
+			return err
+		}
+		return w.redeliver(ctx, cmd.Id, owed)
+	}
+	if err != nil {
+		return err
+	}
+	return w.deliver(ctx, cmd.Id, actions)
+}
+
+var errAlreadyHandled = errors.New("worker: already handled")
+
+// run checks the command and executes its handler in a transaction that also records the
+// event as handled together with the Discord calls it owes.
+func (w *Worker) run(ctx context.Context, cmd *busv1.Command) ([]Action, string, error) {
+	cfg, err := w.o.Config.Get(ctx, cmd.GuildId)
+	if err != nil {
+		return nil, "", fmt.Errorf("read guild config: %w", err)
+	}
+	req := &Request{Cmd: cmd, Config: cfg, Rand: rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))}
+	outcome := "ok"
+	var refusal *UserError
+	if msg, ok := w.precheck(ctx, req); !ok {
+		refusal = &UserError{Msg: msg}
+	}
+	if refusal == nil {
+		err = store.InTx(ctx, w.o.Pool, func(tx pgx.Tx) error {
+			req.Tx = tx
+			req.actions = req.actions[:0]
+			first, err := store.MarkHandled(ctx, tx, w.schema(), cmd.Id)
+			if err != nil {
+				return err
+			}
+			if !first {
+				return errAlreadyHandled
+			}
+			if err := w.o.Handlers[cmd.Name](ctx, req); err != nil {
+				return err
+			}
+			return setOwed(ctx, tx, w.schema(), cmd.Id, req.actions)
+		})
+		req.Tx = nil
+		if !errors.As(err, &refusal) && err != nil {
+			return nil, "", err
+		}
+	}
+	if refusal != nil {
+		outcome = "refused"
+		if cmd.InteractionId == "" {
+			refusal.Msg.Ephemeral = false
+		}
+		actions := []Action{replyAction(cmd, refusal.Msg)}
+		err = store.InTx(ctx, w.o.Pool, func(tx pgx.Tx) error {
+			first, err := store.MarkHandled(ctx, tx, w.schema(), cmd.Id)
+			if err != nil {
+				return err
+			}
+			if !first {
+				return errAlreadyHandled
+			}
+			return setOwed(ctx, tx, w.schema(), cmd.Id, actions)
+		})
+		if err != nil {
+			return nil, "", err
+		}
+		return actions, outcome, nil
+	}
+	return req.actions, outcome, nil
+}
+
+// deliver performs the owed actions in order and then marks the event done. A transient
+// failure leaves it owed for the next delivery; a permanent refusal by Discord of an
+// optional action, or of an interaction that has expired, is logged and dropped, since
+// repeating it can never succeed.
+func (w *Worker) redeliver(ctx context.Context, eventID string, owed []byte) error {
+	var actions []Action
+	if owed != nil {
+		if err := json.Unmarshal(owed, &actions); err != nil {
+			return bus.Permanent(fmt.Errorf("decode owed actions of %s: %w", eventID, err))
+		}
+	}
+	return w.deliver(ctx, eventID, actions)
+}
+
+func (w *Worker) deliver(ctx context.Context, eventID string, actions []Action) error {
+	for i := range actions {
+		err := perform(ctx, w.o.Discord, &actions[i], nonceFor(eventID, i))
+		if err == nil {
+			continue
+		}
+		if discord.Transient(err) {
+			return fmt.Errorf("%w: %w", errOwed, err)
+		}
+		code, status := discord.Code(err)
+		w.o.Logger.WarnContext(ctx, "Discord refused an action; dropping it", "event_id", eventID,
+			"action", actions[i].Kind, "code", code, "status", status, "err", err)
+	}
+	if err := store.MarkDone(ctx, w.o.Pool, w.schema(), eventID); err != nil {
+		return fmt.Errorf("mark %s done: %w", eventID, err)
+	}
+	return nil
+}

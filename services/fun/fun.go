@@ -1,0 +1,28 @@
+// Package fun is the fun service: Mommy's persona commands (SPEC.md §4).
+package fun
+
+import (
+	"context"
+	"embed"
+	"fmt"
+
+	"github.com/novera-bot/novera/libs/commands"
+	"github.com/novera-bot/novera/libs/store"
+	"github.com/novera-bot/novera/libs/worker"
+)
+
+// Schema is the PostgreSQL schema the fun service owns.
+const Schema = commands.ServiceFun
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// New migrates the fun schema and returns the worker that serves the fun commands.
+func New(ctx context.Context, deps worker.Deps) (*worker.Worker, error) {
+	if err := store.Migrate(ctx, deps.Pool, Schema, store.Sub(migrationFiles, "migrations")); err != nil {
+		return nil, fmt.Errorf("fun: %w", err)
+	}
+	return worker.New(deps.Options(Schema, map[string]worker.Handler{
+		"headpat": headpat,
+	}))
+}

@@ -1,0 +1,307 @@
+// Package gateway is Novera's gateway service: it holds the Discord gateway connections,
+// publishes every dispatch to the bus, and turns slash commands, component clicks, modal
+// submits and prefix messages into Commands routed to the worker that owns them. It never
+// runs command logic.
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/novera-bot/novera/libs/admin"
+	"github.com/novera-bot/novera/libs/bus"
+	busv1 "github.com/novera-bot/novera/libs/buspb/novera/bus/v1"
+	"github.com/novera-bot/novera/libs/commands"
+	"github.com/novera-bot/novera/libs/discord"
+	dgw "github.com/novera-bot/novera/libs/gateway"
+)
+
+// Intents Novera needs: guilds, members (welcome/leave), guild messages and reactions
+// (prefix commands, activity, the profanity filter), DMs, and message content (prefix
+// commands cannot be read without it).
+const DefaultIntents = 1<<0 | 1<<1 | 1<<9 | 1<<10 | 1<<12 | 1<<15
+
+// Options configures the service.
+type Options struct {
+	Token    string
+	Bus      *bus.Bus
+	Discord  *discord.Client
+	Registry *commands.Registry
+	// ShardIDs this process runs; empty means all of [0, ShardCount).
+	ShardIDs []int
+	// ShardCount 0 takes Discord's recommendation from GET /gateway/bot.
+	ShardCount int
+	Intents    int
+	Compress   dgw.CompressMode
+	// Prefix for text commands (per-server prefixes come with the configuration service).
+	Prefix   string
+	Presence string
+	Logger   *slog.Logger
+	Tracer   trace.TracerProvider
+	Health   *admin.Health
+	Metrics  prometheus.Registerer
+}
+
+// Service runs the shards of one gateway process.
+type Service struct {
+	o      Options
+	norm   *normalizer
+	tracer trace.Tracer
+
+	mu     sync.Mutex
+	shards map[int]*dgw.Shard
+	appID  string
+
+	events   *prometheus.CounterVec
+	commands *prometheus.CounterVec
+}
+
+// New validates the options.
+func New(o Options) (*Service, error) {
+	if o.Token == "" || o.Bus == nil || o.Discord == nil || o.Registry == nil || o.Health == nil {
+		return nil, errors.New("gateway: Token, Bus, Discord, Registry and Health are required")
+	}
+	if o.Intents == 0 {
+		o.Intents = DefaultIntents
+	}
+	if o.Prefix == "" {
+		o.Prefix = "!"
+	}
+	if o.Presence == "" {
+		o.Presence = "commands | !help"
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Tracer == nil {
+		o.Tracer = trace.NewNoopTracerProvider()
+	}
+	s := &Service{
+		o:      o,
+		norm:   &normalizer{reg: o.Registry, guilds: newGuildCache()},
+		tracer: o.Tracer.Tracer("github.com/novera-bot/novera/services/gateway"),
+		shards: map[int]*dgw.Shard{},
+		events: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "novera_gateway_events_total", Help: "Dispatches received, by type and shard.",
+		}, []string{"type", "shard"}),
+		commands: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "novera_gateway_commands_total", Help: "Commands published, by source and command.",
+		}, []string{"source", "command"}),
+	}
+	if o.Metrics != nil {
+		for _, c := range []prometheus.Collector{s.events, s.commands} {
+			if err := o.Metrics.Register(c); err != nil {
+				return nil, fmt.Errorf("gateway: metrics: %w", err)
+			}
+		}
+	}
+	return s, nil
+}
+
+// Run registers the slash commands, connects every shard and runs until ctx is done.
+// A shard that Discord refuses for good (bad token, bad intents) stops and reports why on
+// /readyz; it is never retried in a loop.
+func (s *Service) Run(ctx context.Context) error {
+	s.o.Health.Ready("discord", func(context.Context) error { return errors.New("not connected yet") })
+	app, err := s.o.Discord.Session().Application("@me")
+	if err != nil {
+		if discord.Unauthorized(err) {
+			err = errors.New("Discord refused the bot token (401): check DISCORD_TOKEN")
+		}
+		s.o.Health.Ready("discord", func(context.Context) error { return err })
+		s.o.Logger.Error("gateway cannot start", "err", err)
+		<-ctx.Done()
+		return fmt.Errorf("gateway: %w", err)
+	}
+	s.appID = app.ID
+	if err := s.o.Discord.OverwriteCommands(ctx, app.ID, "", s.o.Registry.ApplicationCommands()); err != nil {
+		return fmt.Errorf("gateway: %w", err)
+	}
+	gb, err := s.o.Discord.GatewayBot(ctx)
+	if err != nil {
+		return fmt.Errorf("gateway: %w", err)
+	}
+	count := s.o.ShardCount
+	if count == 0 {
+		count = max(gb.Shards, 1)
+	}
+	ids := s.o.ShardIDs
+	if len(ids) == 0 {
+		for i := range count {
+			ids = append(ids, i)
+		}
+	}
+	for _, id := range ids {
+		if id < 0 || id >= count {
+			return fmt.Errorf("gateway: shard %d is outside 0..%d", id, count-1)
+		}
+		sh, err := dgw.NewShard(dgw.Config{
+			Token: s.o.Token, URL: gb.URL, ShardID: id, ShardCount: count, Intents: s.o.Intents,
+			Compress: s.o.Compress, Logger: s.o.Logger,
+			Presence: &dgw.Presence{Status: "online", Activities: []dgw.Activity{{Name: s.o.Presence, Type: dgw.ActivityListening}}},
+		}, s.dispatch)
+		if err != nil {
+			return fmt.Errorf("gateway: shard %d: %w", id, err)
+		}
+		s.mu.Lock()
+		s.shards[id] = sh
+		s.mu.Unlock()
+	}
+	s.o.Health.Ready("discord", s.ready)
+	var wg sync.WaitGroup
+	for id, sh := range s.shardsSnapshot() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := sh.Run(ctx)
+			var fatal *dgw.FatalError
+			if errors.As(err, &fatal) {
+				s.o.Logger.Error("shard stopped for good; fix the cause and restart", "shard", id, "reason", fatal.Error())
+			}
+		}()
+	}
+	s.o.Logger.Info("gateway started", "shards", ids, "shard_count", count, "application_id", app.ID)
+	wg.Wait()
+	return nil
+}
+
+func (s *Service) shardsSnapshot() map[int]*dgw.Shard {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[int]*dgw.Shard, len(s.shards))
+	for k, v := range s.shards {
+		out[k] = v
+	}
+	return out
+}
+
+// ready is the readiness check: every shard is connected and READY.
+func (s *Service) ready(context.Context) error {
+	var errs []error
+	for id, sh := range s.shardsSnapshot() {
+		st := sh.Status()
+		if st.State != dgw.StateReady {
+			reason := st.Reason
+			if reason == "" {
+				reason = string(st.State)
+			}
+			errs = append(errs, fmt.Errorf("shard %d: %s", id, reason))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// dispatch handles one dispatch: it starts the event's trace, publishes the event and, if
+// it is a command, the normalised command.
+func (s *Service) dispatch(ctx context.Context, d dgw.Dispatch) error {
+	ctx, span := s.tracer.Start(ctx, "receive "+d.Type, trace.WithSpanKind(trace.SpanKindConsumer), trace.WithAttributes(
+		attribute.String("discord.event", d.Type), attribute.Int("discord.shard", d.ShardID), attribute.Int64("discord.seq", d.Seq)))
+	defer span.End()
+	s.events.WithLabelValues(d.Type, strconv.Itoa(d.ShardID)).Inc()
+	if err := s.handle(ctx, d, span); err != nil {
+		span.RecordError(err)
+		span.SetStatus(codes.Error, err.Error())
+		s.o.Logger.ErrorContext(ctx, "dispatch not published", "type", d.Type, "shard", d.ShardID, "seq", d.Seq, "err", err)
+		return err
+	}
+	return nil
+}
+
+func (s *Service) handle(ctx context.Context, d dgw.Dispatch, span trace.Span) error {
+	ev := &busv1.Event{Id: s.eventID(d), Shard: int32(d.ShardID), Type: d.Type, ReceivedAt: timestamppb.New(d.ReceivedAt),
+		Raw: d.Data, SessionId: d.SessionID, Seq: d.Seq}
+	var cmd *busv1.Command
+	var subject string
+	switch d.Type {
+	case "GUILD_CREATE", "GUILD_UPDATE":
+		var g wireGuild
+		if err := json.Unmarshal(d.Data, &g); err == nil {
+			s.norm.guilds.put(&g)
+			ev.GuildId = g.ID
+		}
+	case "GUILD_DELETE":
+		var g wireGuild
+		if err := json.Unmarshal(d.Data, &g); err == nil && !g.Unavailable {
+			s.norm.guilds.remove(g.ID)
+		}
+	case "GUILD_ROLE_CREATE", "GUILD_ROLE_UPDATE", "GUILD_ROLE_DELETE":
+		var r wireRoleEvent
+		if err := json.Unmarshal(d.Data, &r); err == nil {
+			if d.Type == "GUILD_ROLE_DELETE" {
+				s.norm.guilds.removeRole(r.GuildID, r.RoleID)
+			} else {
+				s.norm.guilds.putRole(r.GuildID, r.Role)
+			}
+			ev.GuildId = r.GuildID
+		}
+	case "INTERACTION_CREATE":
+		c, subj, ok, err := s.norm.fromInteraction(d.Data, d.ShardID, d.ReceivedAt)
+		if err != nil {
+			// A malformed interaction cannot be answered (no token); drop it with a log.
+			s.o.Logger.WarnContext(ctx, "malformed interaction dropped", "err", err)
+		} else if ok {
+			cmd, subject = c, subj
+			ev.GuildId = c.GuildId
+		}
+	case "MESSAGE_CREATE":
+		var m wireMessage
+		if err := json.Unmarshal(d.Data, &m); err != nil {
+			s.o.Logger.WarnContext(ctx, "malformed message dropped", "err", err)
+			break
+		}
+		ev.GuildId = m.GuildID
+		if c, subj, ok := s.norm.fromMessage(&m, s.o.Prefix, d.ShardID, d.ReceivedAt); ok {
+			cmd, subject = c, subj
+		}
+	}
+	payload, err := proto.Marshal(ev)
+	if err != nil {
+		return fmt.Errorf("encode event: %w", err)
+	}
+	if _, err := s.o.Bus.Publish(ctx, "events."+d.Type, ev.Id, payload); err != nil {
+		return fmt.Errorf("publish event: %w", err)
+	}
+	if cmd == nil {
+		return nil
+	}
+	span.SetAttributes(attribute.String("novera.command", cmd.Name), attribute.String("discord.guild_id", cmd.GuildId))
+	payload, err = proto.Marshal(cmd)
+	if err != nil {
+		return fmt.Errorf("encode command: %w", err)
+	}
+	if _, err := s.o.Bus.Publish(ctx, subject, cmd.Id, payload); err != nil {
+		return fmt.Errorf("publish command %s: %w", cmd.Name, err)
+	}
+	s.commands.WithLabelValues(cmd.Source.String(), cmd.Name).Inc()
+	return nil
+}
+
+// eventID is the event's identity for deduplication: the same event delivered twice (a
+// resume replay, or an interaction through both the websocket and HTTP) gets the same id.
+func (s *Service) eventID(d dgw.Dispatch) string {
+	switch d.Type {
+	case "INTERACTION_CREATE", "MESSAGE_CREATE":
+		var x struct {
+			ID string `json:"id"`
+		}
+		if json.Unmarshal(d.Data, &x) == nil && x.ID != "" {
+			return x.ID
+		}
+	}
+	return strconv.Itoa(d.ShardID) + ":" + d.SessionID + ":" + strconv.FormatInt(d.Seq, 10)
+}
+
+// Guilds reports how many guilds the cache holds (for tests and metrics).
+func (s *Service) Guilds() int { return s.norm.guilds.len() }
