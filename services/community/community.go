@@ -29,7 +29,7 @@ func New(ctx context.Context, deps worker.Deps) (*worker.Worker, error) {
 	}
 	reg := deps.Registry
 	return worker.New(deps.Options(Schema, map[string]worker.Handler{
-		"help":    func(ctx context.Context, r *worker.Request) error { return help(reg, r) },
+		"help":               func(ctx context.Context, r *worker.Request) error { return help(reg, r) },
 		commands.UnknownName: unknown,
 	}))
 }

@@ -126,9 +126,9 @@ func TestRedeliveryAfterCommitDoesNotDoubleCount(t *testing.T) {
 	cmd := &busv1.Command{
 		Id: msg.Trigger.ID.String(), Name: "headpat", MessageId: msg.Trigger.ID.String(),
 		GuildId: e.demo.GuildID.String(), ChannelId: msg.ChannelID.String(), Source: busv1.Source_SOURCE_PREFIX,
-		Invoker: &busv1.Member{UserId: e.member("player1").String(), InGuild: true},
-		Options: []*busv1.Option{{Name: "member", Type: busv1.OptionType_OPTION_TYPE_USER, Value: e.member("player2").String()}},
-		Users:   map[string]*busv1.Member{e.member("player2").String(): {UserId: e.member("player2").String(), InGuild: true}},
+		Invoker:    &busv1.Member{UserId: e.member("player1").String(), InGuild: true},
+		Options:    []*busv1.Option{{Name: "member", Type: busv1.OptionType_OPTION_TYPE_USER, Value: e.member("player2").String()}},
+		Users:      map[string]*busv1.Member{e.member("player2").String(): {UserId: e.member("player2").String(), InGuild: true}},
 		ReceivedAt: timestamppb.Now(), Prefix: "!",
 	}
 	dying := e.funWorker()

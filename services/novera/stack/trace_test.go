@@ -115,4 +115,3 @@ func serviceOf(s tracetest.SpanStub) string {
 	}
 	return ""
 }
-
