@@ -162,6 +162,9 @@ type SlashRequest struct {
 	DM bool
 }
 
+// maxUserContent is the longest message a (Nitro) user can send.
+const maxUserContent = 4000
+
 // Slash sends INTERACTION_CREATE for a slash command the bot registered, with options typed
 // by its definition, and returns the Exchange collecting the bot's answers. Errors wrap
 // ErrUnknownGuild, ErrUnknownChannel, ErrUnknownUser, ErrUnknownCommand or ErrBadInput.
@@ -231,6 +234,7 @@ func (s *Server) emitInteractionLocked(it *interaction, t target, data any, msg 
 	if msg != nil {
 		d["message"] = s.messageJSONLocked(msg, 0)
 	}
+	it.payload = d
 	s.emitLocked(event{name: "INTERACTION_CREATE", guildID: it.guildID, data: d})
 }
 
@@ -266,8 +270,10 @@ func (s *Server) Prefix(ctx context.Context, req MessageRequest) (*Exchange, err
 	if strings.TrimSpace(req.Content) == "" {
 		return nil, fmt.Errorf("%w: message content is empty", ErrBadInput)
 	}
-	if utf8.RuneCountInString(req.Content) > 2000 {
-		return nil, fmt.Errorf("%w: message content is over 2000 characters", ErrBadInput)
+	// Users with Nitro may post 4,000 characters (bots only 2,000), so a bot must cope
+	// with the longer ones.
+	if utf8.RuneCountInString(req.Content) > maxUserContent {
+		return nil, fmt.Errorf("%w: message content is over %d characters", ErrBadInput, maxUserContent)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -48,6 +48,8 @@ type interaction struct {
 	modal    *Modal
 	messages map[Snowflake]bool // messages this interaction's token may read and edit
 	ex       *Exchange
+	// payload is the INTERACTION_CREATE data as dispatched, kept for Redispatch.
+	payload any
 }
 
 func (s *Server) newInteractionLocked(typ int, t target) *interaction {

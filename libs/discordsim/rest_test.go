@@ -62,6 +62,10 @@ func TestRESTRateLimitHeaders(t *testing.T) {
 	if buckets[0] == "" || buckets[0] != buckets[2] {
 		t.Fatalf("bucket ids %v", buckets)
 	}
+	// Errors carry the headers too.
+	if _, h := api(t, srv, "GET", "/no/such/route", nil, nil); h.Get("X-RateLimit-Bucket") == "" {
+		t.Fatalf("404 without rate-limit headers: %v", h)
+	}
 	// Not enforced by default: the fourth call still succeeds.
 	if st, _ := api(t, srv, "GET", "/users/@me", nil, nil); st != 200 {
 		t.Fatalf("status %d", st)

@@ -50,3 +50,22 @@ func (c *Config) Disabled(command string) bool {
 	}
 	return false
 }
+
+// With returns a copy of c with one setting replaced by its stored form, or an error for
+// an unknown key or a bad value. Handy for tests and previews; Store.Set is what persists.
+func (c *Config) With(key, value string) (*Config, error) {
+	k, ok := Lookup(key)
+	if !ok {
+		return nil, ErrUnknownKey
+	}
+	v, err := k.Normalize(value)
+	if err != nil {
+		return nil, err
+	}
+	out := &Config{GuildID: c.GuildID, values: make(map[string]string, len(c.values))}
+	for kk, vv := range c.values {
+		out.values[kk] = vv
+	}
+	out.values[k.Name] = v
+	return out, nil
+}

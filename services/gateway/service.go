@@ -100,6 +100,8 @@ func New(o Options) (*Service, error) {
 			Name: "novera_gateway_commands_total", Help: "Commands published, by source and command.",
 		}, []string{"source", "command"}),
 	}
+	// Not ready until Run has connected every shard.
+	o.Health.Ready("discord", func(context.Context) error { return errors.New("not connected yet") })
 	if o.Metrics != nil {
 		for _, c := range []prometheus.Collector{s.events, s.commands} {
 			if err := o.Metrics.Register(c); err != nil {
@@ -114,7 +116,6 @@ func New(o Options) (*Service, error) {
 // A shard that Discord refuses for good (bad token, bad intents) stops and reports why on
 // /readyz; it is never retried in a loop.
 func (s *Service) Run(ctx context.Context) error {
-	s.o.Health.Ready("discord", func(context.Context) error { return errors.New("not connected yet") })
 	app, err := s.o.Discord.Session().Application("@me")
 	if err != nil {
 		if discord.Unauthorized(err) {

@@ -1,0 +1,93 @@
+package discord
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/novera-bot/novera/libs/discordsim"
+	"github.com/novera-bot/novera/libs/discordsim/simtest"
+)
+
+func TestClientAgainstSimulator(t *testing.T) {
+	sim, demo := simtest.Start(t, discordsim.Options{})
+	c, err := New(Config{Token: sim.Token(), APIURL: sim.APIURL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	me, err := c.Me(ctx)
+	if err != nil || me.ID != sim.BotUser().ID.String() {
+		t.Fatalf("Me: %v %v", me, err)
+	}
+	app := sim.Application().ID.String()
+	if err := c.OverwriteCommands(ctx, app, "", []*discordgo.ApplicationCommand{{Name: "ping", Description: "ping"}}); err != nil {
+		t.Fatal(err)
+	}
+
+	// Answering the same interaction twice is success: the second is Discord's 40060.
+	x, err := sim.Slash(ctx, discordsim.SlashRequest{Text: "/ping"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp := &discordgo.InteractionResponse{Type: discordgo.InteractionResponseChannelMessageWithSource,
+		Data: &discordgo.InteractionResponseData{Content: "pong"}}
+	for i := 0; i < 2; i++ {
+		if err := c.Respond(ctx, x.InteractionID.String(), x.InteractionToken, resp); err != nil {
+			t.Fatalf("respond #%d: %v", i+1, err)
+		}
+	}
+	if n := len(x.Replies()); n != 1 {
+		t.Errorf("%d replies", n)
+	}
+
+	// A message with a nonce is posted once however often it is sent.
+	general := demo.Channels["general"].String()
+	m := &MessageCreate{MessageSend: discordgo.MessageSend{Content: "hi"}, Nonce: "n-1", EnforceNonce: true}
+	first, err := c.SendMessage(ctx, general, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := c.SendMessage(ctx, general, m)
+	if err != nil || again.ID != first.ID {
+		t.Errorf("nonce not honoured: %v vs %v (%v)", first.ID, again, err)
+	}
+
+	// Roles are idempotent.
+	user, role := demo.Members["player1"].String(), demo.Roles["Goodboy"].String()
+	for i := 0; i < 2; i++ {
+		if err := c.AddRole(ctx, demo.GuildID.String(), user, role); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.RemoveRole(ctx, demo.GuildID.String(), user, role); err != nil {
+		t.Fatal(err)
+	}
+
+	// Errors are classified: a missing member is final, a bad token is Unauthorized.
+	_, err = c.Session().GuildMember(demo.GuildID.String(), "1", discordgo.WithContext(ctx))
+	if code, status := Code(err); (code != CodeUnknownMember && code != CodeUnknownUser) || status != 404 || Transient(err) {
+		t.Errorf("unknown member: code=%d status=%d transient=%v", code, status, Transient(err))
+	}
+	bad, _ := New(Config{Token: "wrong", APIURL: sim.APIURL()})
+	if _, err := bad.Me(ctx); !Unauthorized(err) || Transient(err) {
+		t.Errorf("bad token: %v", err)
+	}
+	// Nothing listens here: a network error is worth a retry.
+	down, _ := New(Config{Token: "x", APIURL: "http://127.0.0.1:1/api/v10"})
+	cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if _, err := down.Me(cctx); !Transient(err) {
+		t.Errorf("network error should be transient: %v", err)
+	}
+}
+
+func TestNewValidates(t *testing.T) {
+	for _, cfg := range []Config{{}, {Token: "t", APIURL: "discord.com"}, {Token: "t", APIURL: "ftp://x/y"}} {
+		if _, err := New(cfg); err == nil {
+			t.Errorf("%+v accepted", cfg)
+		}
+	}
+}

@@ -1,0 +1,82 @@
+package stack
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/novera-bot/novera/libs/commands"
+	"github.com/novera-bot/novera/libs/discordsim"
+)
+
+// At start-up the gateway registers every command of the registry with one bulk
+// overwrite and identifies with the presence "Listening to commands | !help".
+func TestGatewayRegistersCommandsAndPresence(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end: starts the whole stack")
+	}
+	e := newEnv(t, Gateway)
+	var registered []string
+	for _, c := range e.sim.State().Commands(0) {
+		registered = append(registered, c.Name)
+	}
+	for _, c := range commands.Novera().All() {
+		if !slices.Contains(registered, c.Name) {
+			t.Errorf("%s not registered (have %v)", c.Name, registered)
+		}
+	}
+	if n := len(e.sim.Requests(discordsim.RequestFilter{Method: "PUT", Route: "/applications/{application_id}/commands"})); n != 1 {
+		t.Errorf("%d bulk overwrites, want 1", n)
+	}
+	sessions := e.sim.State().Sessions()
+	if len(sessions) != 1 {
+		t.Fatalf("%d sessions", len(sessions))
+	}
+	p := sessions[0].Presence
+	if len(p.Activities) != 1 || p.Activities[0].Type != discordsim.ActivityListening || p.Activities[0].Name != "commands | !help" {
+		t.Errorf("presence %+v", p)
+	}
+}
+
+// A bad token stops the gateway with a clear reason on /readyz, and it does not retry:
+// Discord bans addresses that send too many unauthorised requests.
+func TestBadTokenStopsWithoutRetrying(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end: starts the whole stack")
+	}
+	e := newEnv(t, Community)
+	o := e.opts
+	o.Token, o.Services = "not-the-token", []string{Gateway}
+	st, err := Start(t.Context(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Stop(context.Background())
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	var summary string
+	for {
+		res := st.Ready(ctx)
+		summary = res.Summary()
+		if strings.Contains(summary, "token") {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("readiness never named the token: %s", summary)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if st.Ready(ctx).OK {
+		t.Fatal("ready with a bad token")
+	}
+	unauthorized := func() int { return len(e.sim.Requests(discordsim.RequestFilter{Status: 401})) }
+	before := unauthorized()
+	// Give a retry loop the time to show itself: at the client's one-second back-off it
+	// would have tried at least twice.
+	time.Sleep(2500 * time.Millisecond)
+	if after := unauthorized(); after > 2 || after != before {
+		t.Errorf("unauthorised requests: %d, then %d", before, after)
+	}
+}
