@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 
+	"github.com/novera-bot/novera/libs/config"
 	"github.com/novera-bot/novera/libs/worker"
 )
 
@@ -10,6 +11,7 @@ import (
 // finish, and closes the app's connections, all within ShutdownGrace.
 func RunWorker(ctx context.Context, a *App, w *worker.Worker) error {
 	if err := w.Start(ctx); err != nil {
+		_ = a.Close(context.WithoutCancel(ctx))
 		return err
 	}
 	a.Log.Info("service started", "admin", a.Admin.Addr(), "version", Version)
@@ -22,4 +24,30 @@ func RunWorker(ctx context.Context, a *App, w *worker.Worker) error {
 	}
 	a.Log.Info("service stopped")
 	return err
+}
+
+// WorkerMain is the whole main function of a worker service: configuration from the
+// environment (DISCORD_TOKEN and DATABASE_URL required; NATS_URL, DISCORD_API_URL,
+// ADMIN_ADDR, OTEL_EXPORTER_OTLP_ENDPOINT optional), connections, and a clean stop on
+// SIGINT or SIGTERM.
+func WorkerMain(name string, build func(context.Context, worker.Deps) (*worker.Worker, error)) {
+	Main(func(ctx context.Context) error {
+		env := config.FromOS()
+		a, err := New(ctx, Options{Name: name, AdminAddr: env.Addr("ADMIN_ADDR", "0.0.0.0:9090"),
+			OTLPEndpoint: env.String("OTEL_EXPORTER_OTLP_ENDPOINT", "")})
+		if err != nil {
+			return err
+		}
+		deps, err := a.WorkerDeps(ctx, env)
+		if err != nil {
+			_ = a.Close(context.WithoutCancel(ctx))
+			return err
+		}
+		w, err := build(ctx, deps)
+		if err != nil {
+			_ = a.Close(context.WithoutCancel(ctx))
+			return err
+		}
+		return RunWorker(ctx, a, w)
+	})
 }

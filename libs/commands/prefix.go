@@ -45,9 +45,33 @@ func ParseArgs(c *Command, args string) ([]*busv1.Option, error) {
 	if len(args) > MaxPrefixArgs {
 		return nil, argErr("that message is too long for me to read: keep it under %d characters", MaxPrefixArgs)
 	}
+	if len(c.Subcommands) == 0 {
+		return parseOptions(c.Options, args)
+	}
+	verb, rest := nextToken(args)
+	for _, sc := range c.Subcommands {
+		if strings.EqualFold(sc.Name, verb) {
+			opts, err := parseOptions(sc.Options, rest)
+			if err != nil {
+				return nil, err
+			}
+			return append([]*busv1.Option{{Name: SubcommandOption, Type: busv1.OptionType_OPTION_TYPE_STRING, Value: sc.Name}}, opts...), nil
+		}
+	}
+	names := make([]string, 0, len(c.Subcommands))
+	for _, sc := range c.Subcommands {
+		names = append(names, sc.Name)
+	}
+	if verb == "" {
+		return nil, argErr("say what to do: %s", strings.Join(names, " or "))
+	}
+	return nil, argErr("`%s` isn't one of %s", truncate(verb, 40), strings.Join(names, ", "))
+}
+
+func parseOptions(options []Option, args string) ([]*busv1.Option, error) {
 	var out []*busv1.Option
 	rest := strings.TrimSpace(args)
-	for i, o := range c.Options {
+	for i, o := range options {
 		if rest == "" {
 			if o.Required {
 				return nil, argErr("`%s` is missing", o.Name)
@@ -55,7 +79,7 @@ func ParseArgs(c *Command, args string) ([]*busv1.Option, error) {
 			break
 		}
 		var tok string
-		if o.Type == busv1.OptionType_OPTION_TYPE_STRING && i == len(c.Options)-1 && len(o.Choices) == 0 {
+		if o.Type == busv1.OptionType_OPTION_TYPE_STRING && i == len(options)-1 && len(o.Choices) == 0 {
 			tok, rest = unquote(rest), ""
 		} else {
 			tok, rest = nextToken(rest)

@@ -56,6 +56,17 @@ type Option struct {
 	Choices []string
 }
 
+// Subcommand is one verb of a command with subcommands ("/config show", "/config set").
+type Subcommand struct {
+	Name        string
+	Description string
+	Options     []Option
+}
+
+// SubcommandOption is the option that carries the chosen subcommand on the bus, so a
+// handler reads it like any other option.
+const SubcommandOption = "subcommand"
+
 // Command describes one command.
 type Command struct {
 	Name        string
@@ -65,7 +76,9 @@ type Command struct {
 	Category Category
 	Aliases  []string
 	Options  []Option
-	Access   Access
+	// Subcommands replace Options for commands with verbs; each verb has its own options.
+	Subcommands []Subcommand
+	Access      Access
 	// GuildOnly commands refuse to run in DMs.
 	GuildOnly bool
 }
@@ -73,11 +86,23 @@ type Command struct {
 // Subject is the bus subject the command is routed to.
 func (c *Command) Subject() string { return "commands." + c.Service + "." + c.Name }
 
-// Usage renders the prefix form, e.g. "!headpat [@member]".
+// Usage renders the prefix form, e.g. "!headpat [@member]" or
+// "!config show | set <key> <value>".
 func (c *Command) Usage(prefix string) string {
+	if len(c.Subcommands) > 0 {
+		verbs := make([]string, 0, len(c.Subcommands))
+		for _, sc := range c.Subcommands {
+			verbs = append(verbs, strings.TrimPrefix(usage("", sc.Name, sc.Options), " "))
+		}
+		return prefix + c.Name + " " + strings.Join(verbs, " | ")
+	}
+	return usage(prefix, c.Name, c.Options)
+}
+
+func usage(prefix, name string, options []Option) string {
 	var b strings.Builder
-	b.WriteString(prefix + c.Name)
-	for _, o := range c.Options {
+	b.WriteString(prefix + name)
+	for _, o := range options {
 		arg := o.Name
 		switch o.Type {
 		case busv1.OptionType_OPTION_TYPE_USER:
@@ -114,15 +139,19 @@ func NewRegistry(cmds ...Command) (*Registry, error) {
 		if c.Service == "" || c.Description == "" || len(c.Description) > 100 {
 			return nil, fmt.Errorf("commands: %s needs a service and a description of 1-100 characters", c.Name)
 		}
-		optional := false
-		for _, o := range c.Options {
-			if !nameRE.MatchString(o.Name) || o.Description == "" {
-				return nil, fmt.Errorf("commands: %s option %q is malformed", c.Name, o.Name)
+		if len(c.Subcommands) > 0 && len(c.Options) > 0 {
+			return nil, fmt.Errorf("commands: %s has both options and subcommands", c.Name)
+		}
+		if err := checkOptions(c.Name, c.Options); err != nil {
+			return nil, err
+		}
+		for _, sc := range c.Subcommands {
+			if !nameRE.MatchString(sc.Name) || sc.Description == "" {
+				return nil, fmt.Errorf("commands: %s subcommand %q is malformed", c.Name, sc.Name)
 			}
-			if o.Required && optional {
-				return nil, fmt.Errorf("commands: %s: required option %q follows an optional one", c.Name, o.Name)
+			if err := checkOptions(c.Name+" "+sc.Name, sc.Options); err != nil {
+				return nil, err
 			}
-			optional = optional || !o.Required
 		}
 		for _, n := range append([]string{c.Name}, c.Aliases...) {
 			if _, dup := r.byName[n]; dup {
@@ -134,6 +163,22 @@ func NewRegistry(cmds ...Command) (*Registry, error) {
 	}
 	sort.Slice(r.list, func(i, j int) bool { return r.list[i].Name < r.list[j].Name })
 	return r, nil
+}
+
+// checkOptions applies Discord's rules to one list of options: well-formed names and
+// descriptions, required options before optional ones.
+func checkOptions(where string, opts []Option) error {
+	optional := false
+	for _, o := range opts {
+		if !nameRE.MatchString(o.Name) || o.Description == "" || o.Name == SubcommandOption {
+			return fmt.Errorf("commands: %s option %q is malformed", where, o.Name)
+		}
+		if o.Required && optional {
+			return fmt.Errorf("commands: %s: required option %q follows an optional one", where, o.Name)
+		}
+		optional = optional || !o.Required
+	}
+	return nil
 }
 
 // Lookup finds a command by name or alias, case-insensitively.

@@ -22,6 +22,40 @@ func (c *Client) Respond(ctx context.Context, interactionID, token string, resp 
 	return nil
 }
 
+// Answer sends an interaction's answer. If the interaction was already acknowledged (a
+// "thinking…" deferral sent while the answer was being prepared, or an earlier delivery of
+// the same command), a message answer becomes an edit of the original response, so the
+// member always sees the answer and never sees it twice.
+func (c *Client) Answer(ctx context.Context, appID, interactionID, token string, resp *discordgo.InteractionResponse) error {
+	err := c.s.InteractionRespond(&discordgo.Interaction{ID: interactionID, Token: token}, resp, discordgo.WithContext(ctx))
+	if code, _ := Code(err); code == CodeAlreadyAcknowledged {
+		if resp.Data == nil || appID == "" || (resp.Type != discordgo.InteractionResponseChannelMessageWithSource &&
+			resp.Type != discordgo.InteractionResponseUpdateMessage) {
+			return nil
+		}
+		d := resp.Data
+		edit := &discordgo.WebhookEdit{Content: &d.Content, Embeds: &d.Embeds, Components: &d.Components, AllowedMentions: d.AllowedMentions}
+		_, err = c.s.InteractionResponseEdit(&discordgo.Interaction{AppID: appID, Token: token}, edit, discordgo.WithContext(ctx))
+		if err != nil {
+			return fmt.Errorf("discord: edit original response: %w", err)
+		}
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("discord: interaction callback: %w", err)
+	}
+	return nil
+}
+
+// Typing shows "Novera is typing…" in a channel for a few seconds: the thinking frame of
+// a slow prefix command.
+func (c *Client) Typing(ctx context.Context, channelID string) error {
+	if err := c.s.ChannelTyping(channelID, discordgo.WithContext(ctx)); err != nil {
+		return fmt.Errorf("discord: typing in %s: %w", channelID, err)
+	}
+	return nil
+}
+
 // MessageCreate is discordgo's MessageSend plus the nonce fields it lacks. With
 // EnforceNonce, Discord returns the message already created with this nonce instead of
 // posting a second one, which makes retried sends safe.

@@ -34,7 +34,7 @@ type Command struct {
 	ID                       Snowflake         `json:"id"`
 	ApplicationID            Snowflake         `json:"application_id"`
 	GuildID                  Snowflake         `json:"guild_id,omitempty"`
-	Type                     int               `json:"type"`
+	Type                     int               `json:"type,omitempty"`
 	Name                     string            `json:"name"`
 	NameLocalizations        map[string]string `json:"name_localizations,omitempty"`
 	Description              string            `json:"description"`

@@ -20,6 +20,9 @@ import (
 //	GET  /_sim/state                                                          → guilds, sessions
 //	GET  /_sim/channels/{id}/messages                                         → channel history
 //	GET  /_sim/requests                                                       → recent REST calls
+//	POST /_sim/faults    {"fault": "reconnect"} (see faults_control.go)        → {"connections": n}
+//	POST /_sim/rest-faults {"route", "status": 503, "count": 2} (rest_faults_control.go) → {"id"}
+//	GET  /_sim/rate-limits                                                    → invalid_requests, limits
 //
 // guild_id, channel_id and user_id default to the demo guild, its #general and player1;
 // "dm": true sends the command in the user's DM with the bot instead. Bad
@@ -82,8 +85,14 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		route(http.MethodPost, s.controlModal)
 	case path == "/state":
 		route(http.MethodGet, s.controlState)
+	case path == "/rest-faults":
+		s.controlRESTFaults(w, r) // see rest_faults_control.go
+	case path == "/rate-limits":
+		route(http.MethodGet, s.controlRateLimits)
 	case path == "/requests":
 		route(http.MethodGet, s.controlRequests)
+	case path == "/faults":
+		s.controlFaults(w, r) // GET and POST; see faults_control.go
 	case strings.HasPrefix(path, "/channels/") && strings.HasSuffix(path, "/messages"):
 		route(http.MethodGet, func(w http.ResponseWriter, r *http.Request) {
 			s.controlMessages(w, strings.TrimSuffix(strings.TrimPrefix(path, "/channels/"), "/messages"))

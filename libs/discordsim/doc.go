@@ -24,6 +24,11 @@
 //		Text: "/headpat member:<@" + demo.Members["player2"].String() + ">"})
 //	reply, _ := ex.WaitAnswer(ctx) // reply.Message.Content, reply.Ephemeral, ...
 //
+// The gateway enforces Discord's limits (Options.Gateway: send rate, payload size, identify
+// concurrency and session starts, sharding, privileged intents) and can misbehave on demand:
+// InjectGatewayFault, or POST /_sim/faults, drops connections, turns them into zombies, sends
+// op 1, op 7 or op 9, closes with any code, or holds dispatches back (see faults.go).
+//
 // Everything the simulator knows lives in one Server value guarded by one mutex; state changes
 // and the dispatches they cause happen under it, so every session sees events in the order the
 // state changed. There is no package-level mutable state: any number of simulators may run in

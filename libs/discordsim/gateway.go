@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -41,8 +42,10 @@ const (
 	CloseRateLimited          websocket.StatusCode = 4008
 	CloseSessionTimedOut      websocket.StatusCode = 4009
 	CloseInvalidShard         websocket.StatusCode = 4010
+	CloseShardingRequired     websocket.StatusCode = 4011
 	CloseInvalidAPIVersion    websocket.StatusCode = 4012
 	CloseInvalidIntents       websocket.StatusCode = 4013
+	CloseDisallowedIntents    websocket.StatusCode = 4014
 )
 
 // closeReason is the text Discord sends with each close code.
@@ -68,21 +71,33 @@ func closeReason(code websocket.StatusCode) string {
 		return "Session timed out."
 	case CloseInvalidShard:
 		return "Invalid shard."
+	case CloseShardingRequired:
+		return "Sharding required."
 	case CloseInvalidAPIVersion:
 		return "Invalid API version."
 	case CloseInvalidIntents:
 		return "Invalid intent(s)."
+	case CloseDisallowedIntents:
+		return "Disallowed intent(s)."
 	}
 	return ""
 }
 
 const (
 	maxClientPayload  = 4096
-	clientSendLimit   = 120
-	clientSendWindow  = 60 * time.Second
 	maxQueuedFrames   = 1 << 16
 	gatewayWriteLimit = 10 * time.Second
 )
+
+// outFrame is a payload waiting for the writer.
+type outFrame struct {
+	data []byte
+	// due is when a delayed dispatch may leave (zero: at once).
+	due time.Time
+	// deflate compresses this payload alone (identify "compress": true); decided when the
+	// frame is queued so that frames queued before identify stay plain.
+	deflate bool
+}
 
 // gwConn is one websocket connection. The handler goroutine reads; a writer goroutine owns all
 // writes (and the close handshake) so frames leave in the order they were queued.
@@ -94,7 +109,8 @@ type gwConn struct {
 	remote string
 
 	qmu         sync.Mutex
-	queue       [][]byte
+	queue       []outFrame // sent in order, as soon as possible
+	delayed     []outFrame // dispatches held back by the delay fault, in order
 	closing     bool
 	closeCode   websocket.StatusCode
 	closeReason string
@@ -103,8 +119,16 @@ type gwConn struct {
 	zw   *zlib.Writer // non-nil with ?compress=zlib-stream; writer goroutine only
 	zbuf bytes.Buffer
 
+	// identified is set by identify and resume and cleared by an op 9 fault, which lets the
+	// client identify (or resume) again on the same connection.
+	identified atomic.Bool
+	// zombie swallows every frame the simulator would send (heartbeat ACKs included), as a
+	// half-open link does, while still reading what the client sends.
+	zombie atomic.Bool
+	// payloadZlib is set by an identify with "compress": true.
+	payloadZlib atomic.Bool
+
 	// Read-loop state.
-	identified  bool
 	hb          *time.Timer
 	windowStart time.Time
 	windowCount int
@@ -128,6 +152,7 @@ func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.w.conns[c] = struct{}{}
 	s.mu.Unlock()
+	s.gw.connects.Add(1)
 
 	if !s.track() {
 		_ = ws.CloseNow()
@@ -193,7 +218,7 @@ func sessionEnds(serverCode, peerCode websocket.StatusCode) bool {
 	if serverCode != 0 {
 		switch serverCode {
 		case CloseAuthenticationFailed, CloseInvalidSeq, CloseSessionTimedOut, CloseInvalidShard,
-			CloseInvalidAPIVersion, CloseInvalidIntents:
+			CloseShardingRequired, CloseInvalidAPIVersion, CloseInvalidIntents, CloseDisallowedIntents:
 			return true
 		}
 		return false
@@ -201,14 +226,31 @@ func sessionEnds(serverCode, peerCode websocket.StatusCode) bool {
 	return peerCode == websocket.StatusNormalClosure || peerCode == websocket.StatusGoingAway
 }
 
-func (c *gwConn) enqueue(f []byte) {
+// enqueue queues a non-dispatch payload (or a raw frame) to be sent at once.
+func (c *gwConn) enqueue(f []byte) { c.push(f, false) }
+
+// enqueueDispatch queues an op 0 payload, which the delay fault may hold back. Dispatches
+// keep their order among themselves whatever the delay.
+func (c *gwConn) enqueueDispatch(f []byte) { c.push(f, true) }
+
+func (c *gwConn) push(f []byte, dispatch bool) {
+	if c.zombie.Load() {
+		return // the link is dead one way: nothing reaches the client
+	}
+	of := outFrame{data: f, deflate: c.payloadZlib.Load()}
 	c.qmu.Lock()
 	if c.closing {
 		c.qmu.Unlock()
 		return
 	}
-	c.queue = append(c.queue, f)
-	over := len(c.queue) > maxQueuedFrames
+	delay := time.Duration(c.s.gw.dispatchDelay.Load())
+	if dispatch && (delay > 0 || len(c.delayed) > 0) {
+		of.due = time.Now().Add(delay)
+		c.delayed = append(c.delayed, of)
+	} else {
+		c.queue = append(c.queue, of)
+	}
+	over := len(c.queue)+len(c.delayed) > maxQueuedFrames
 	c.qmu.Unlock()
 	if over {
 		// A client this far behind is not reading; drop it and let it resume.
@@ -236,6 +278,9 @@ func (c *gwConn) closeWith(code websocket.StatusCode) {
 	c.closeCode = code
 	c.closeReason = closeReason(code)
 	c.qmu.Unlock()
+	if code > 0 && int(code) < closeCodeSlots {
+		c.s.gw.closes[code].Add(1)
+	}
 	c.poke()
 }
 
@@ -246,15 +291,32 @@ func (c *gwConn) isClosing() bool {
 }
 
 func (c *gwConn) writeLoop() {
+	// timer wakes the writer when the first delayed dispatch falls due.
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	defer timer.Stop()
 	for {
 		select {
 		case <-c.ctx.Done():
 			return
 		case <-c.wake:
+		case <-timer.C:
 		}
+		now := time.Now()
 		c.qmu.Lock()
 		frames := c.queue
 		c.queue = nil
+		n := 0
+		for n < len(c.delayed) && !c.delayed[n].due.After(now) {
+			n++
+		}
+		frames = append(frames, c.delayed[:n]...)
+		c.delayed = c.delayed[n:]
+		if len(c.delayed) > 0 {
+			timer.Reset(c.delayed[0].due.Sub(now))
+		}
+		// Dispatches still held back when the connection closes are dropped: they stay in the
+		// session's buffer and a resume replays them.
 		closing, code, reason := c.closing, c.closeCode, c.closeReason
 		c.qmu.Unlock()
 		for _, f := range frames {
@@ -271,10 +333,15 @@ func (c *gwConn) writeLoop() {
 	}
 }
 
-func (c *gwConn) write(f []byte) error {
+func (c *gwConn) write(of outFrame) error {
 	ctx, cancel := context.WithTimeout(c.ctx, gatewayWriteLimit)
 	defer cancel()
+	f := of.data
 	if c.zw == nil {
+		if of.deflate {
+			// Per-payload compression: each binary frame is a whole zlib stream.
+			return c.ws.Write(ctx, websocket.MessageBinary, deflatePayload(f))
+		}
 		return c.ws.Write(ctx, websocket.MessageText, f)
 	}
 	// zlib-stream: one compression context for the whole connection; each message ends with
@@ -305,11 +372,11 @@ func (c *gwConn) readLoop() websocket.StatusCode {
 			continue
 		}
 		now := time.Now()
-		if now.Sub(c.windowStart) > clientSendWindow {
+		if now.Sub(c.windowStart) > c.s.opts.Gateway.SendWindow {
 			c.windowStart, c.windowCount = now, 0
 		}
 		c.windowCount++
-		if c.windowCount > clientSendLimit {
+		if c.windowCount > c.s.opts.Gateway.SendLimit {
 			c.closeWith(CloseRateLimited)
 			continue
 		}
@@ -333,19 +400,19 @@ func (c *gwConn) handle(data []byte) {
 		}
 		c.enqueue(frame(opHeartbeatACK, "", 0, nil))
 	case opIdentify:
-		if c.identified {
+		if c.identified.Load() {
 			c.closeWith(CloseAlreadyAuthenticated)
 			return
 		}
 		c.identify(p.D)
 	case opResume:
-		if c.identified {
+		if c.identified.Load() {
 			c.closeWith(CloseAlreadyAuthenticated)
 			return
 		}
 		c.resume(p.D)
 	case opPresenceUpdate, opVoiceStateUpdate, opRequestGuildMembers:
-		if !c.identified {
+		if !c.identified.Load() {
 			c.closeWith(CloseNotAuthenticated)
 			return
 		}
@@ -372,6 +439,7 @@ func (c *gwConn) identify(raw json.RawMessage) {
 		Intents  *json.Number    `json:"intents"`
 		Shard    *[2]int         `json:"shard"`
 		Presence json.RawMessage `json:"presence"`
+		Compress bool            `json:"compress"`
 	}
 	if err := json.Unmarshal(raw, &id); err != nil {
 		c.closeWith(CloseDecodeError)
@@ -387,11 +455,15 @@ func (c *gwConn) identify(raw json.RawMessage) {
 		return
 	}
 	n, err := id.Intents.Int64()
-	if err != nil || n < 0 || n&^intentsValid != 0 {
+	if err != nil || n < 0 || Intents(n)&^knownIntents != 0 {
 		c.closeWith(CloseInvalidIntents)
 		return
 	}
 	intents = Intents(n)
+	if intents&c.s.opts.Gateway.DisabledPrivilegedIntents != 0 {
+		c.closeWith(CloseDisallowedIntents)
+		return
+	}
 	shard := [2]int{0, 1}
 	if id.Shard != nil {
 		shard = *id.Shard
@@ -405,14 +477,30 @@ func (c *gwConn) identify(raw json.RawMessage) {
 	s := c.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.shardGuildsLocked(shard[0], shard[1]) > s.opts.Gateway.MaxGuildsPerShard {
+		c.closeWith(CloseShardingRequired)
+		return
+	}
+	if !s.identifyAdmissionLocked(shard[0], time.Now()) {
+		// Too soon for this max_concurrency bucket, or no session starts left: Discord
+		// answers op 9 and the client may identify again later on the same connection.
+		s.gw.invalidSessions.Add(1)
+		c.enqueue(frame(opInvalidSession, "", 0, []byte("false")))
+		return
+	}
+	if id.Compress && c.zw == nil {
+		// Transport compression wins when both are asked for: one is enough.
+		c.payloadZlib.Store(true)
+	}
 	ss := &session{
 		id: randomHex(16), shardID: shard[0], shardCount: shard[1], intents: intents,
 		presence: presence, createdAt: time.Now(), conn: c,
 	}
 	s.w.sessions[ss.id] = ss
 	s.w.sessionStarts++
+	s.gw.identifies.Add(1)
 	c.sess = ss
-	c.identified = true
+	c.identified.Store(true)
 
 	var guilds []map[string]any
 	var mine []*guildRec
@@ -485,6 +573,7 @@ func (c *gwConn) resume(raw json.RawMessage) {
 	defer s.mu.Unlock()
 	ss := s.w.sessions[rs.SessionID]
 	if ss == nil {
+		s.gw.invalidSessions.Add(1)
 		c.enqueue(frame(opInvalidSession, "", 0, []byte("false")))
 		return
 	}
@@ -496,6 +585,7 @@ func (c *gwConn) resume(raw json.RawMessage) {
 	if !ok {
 		// What the client missed is no longer buffered: it must start over.
 		delete(s.w.sessions, ss.id)
+		s.gw.invalidSessions.Add(1)
 		c.enqueue(frame(opInvalidSession, "", 0, []byte("false")))
 		return
 	}
@@ -506,9 +596,10 @@ func (c *gwConn) resume(raw json.RawMessage) {
 	}
 	ss.conn = c
 	c.sess = ss
-	c.identified = true
+	c.identified.Store(true)
+	s.gw.resumes.Add(1)
 	for _, f := range frames {
-		c.enqueue(f)
+		c.enqueueDispatch(f)
 	}
 	ss.dispatchLocked("RESUMED", []byte(`{"_trace":["discordsim"]}`), s.opts.ResumeBufferSize)
 	s.log.Debug("gateway resumed", "session", ss.id, "from_seq", seq, "replayed", len(frames))
@@ -597,4 +688,13 @@ func (s *Server) CloseGatewayConnections(code websocket.StatusCode) int {
 		c.closeWith(code)
 	}
 	return len(conns)
+}
+
+// deflatePayload compresses one payload as a complete zlib stream (per-payload compression).
+func deflatePayload(f []byte) []byte {
+	var b bytes.Buffer
+	zw := zlib.NewWriter(&b)
+	_, _ = zw.Write(f) // writes to a bytes.Buffer cannot fail
+	_ = zw.Close()
+	return b.Bytes()
 }

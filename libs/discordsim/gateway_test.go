@@ -212,9 +212,11 @@ func TestGatewayHeartbeatTimeout(t *testing.T) {
 
 func TestGatewayHeartbeatKeepsConnection(t *testing.T) {
 	t.Parallel()
-	srv, _ := newTestServer(t, Options{HeartbeatInterval: 100 * time.Millisecond})
+	// The timeout leaves room for a slow scheduler (-race, parallel tests); the loop still
+	// runs well past it, so only the heartbeats can be keeping the connection open.
+	srv, _ := newTestServer(t, Options{HeartbeatInterval: 100 * time.Millisecond, HeartbeatTimeout: 400 * time.Millisecond})
 	g := dialGW(t, srv, "")
-	for range 6 {
+	for range 12 {
 		time.Sleep(50 * time.Millisecond)
 		g.send(map[string]any{"op": opHeartbeat, "d": nil})
 		if f := g.read(); f.Op != opHeartbeatACK {

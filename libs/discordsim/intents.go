@@ -27,8 +27,7 @@ const (
 	IntentGuildMessagePolls      Intents = 1 << 24
 	IntentDirectMessagePolls     Intents = 1 << 25
 
-	// intentsValid is every bit Discord accepts; others close the connection with 4013.
-	intentsValid = 1<<26 - 1
+	// Every bit Discord defines is in knownIntents (gateway_limits.go); others close with 4013.
 )
 
 // Has reports whether every bit of i2 is set.

@@ -71,6 +71,22 @@ type Channel struct {
 	// RecipientIDs lists the other party of a DM channel.
 	RecipientIDs  []Snowflake `json:"recipient_ids,omitempty"`
 	LastMessageID Snowflake   `json:"last_message_id,omitempty"`
+	// PermissionOverwrites are the channel's per-role and per-member permission changes.
+	PermissionOverwrites []PermissionOverwrite `json:"permission_overwrites,omitempty"`
+}
+
+// Permission overwrite target types.
+const (
+	OverwriteRole   = 0
+	OverwriteMember = 1
+)
+
+// PermissionOverwrite allows and denies permissions in one channel for a role or a member.
+type PermissionOverwrite struct {
+	ID    Snowflake   `json:"id"`
+	Type  int         `json:"type"`
+	Allow Permissions `json:"allow"`
+	Deny  Permissions `json:"deny"`
 }
 
 // Role is a guild role. The @everyone role has the guild's id.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"mime/multipart"
 	"net/http"
@@ -43,6 +44,9 @@ type restCtx struct {
 }
 
 func fail(e *apiError) (int, any) { return e.status, e.body() }
+
+// textBody is a plain-text answer, such as the edge's "error code: 1015" to a banned client.
+type textBody string
 
 func noContent() (int, any) { return http.StatusNoContent, nil }
 
@@ -83,10 +87,24 @@ func (s *Server) restRoutes() []*route {
 	auth("PATCH", "/channels/{channel_id}/messages/{message_id}", s.editMessage)
 	auth("DELETE", "/channels/{channel_id}/messages/{message_id}", s.deleteMessage)
 	auth("POST", "/channels/{channel_id}/typing", s.typing)
+	auth("DELETE", "/channels/{channel_id}", s.deleteChannel)
+	auth("POST", "/channels/{channel_id}/messages/bulk-delete", s.bulkDeleteMessages)
+	auth("PUT", "/channels/{channel_id}/permissions/{overwrite_id}", s.putOverwrite)
+	auth("DELETE", "/channels/{channel_id}/permissions/{overwrite_id}", s.deleteOverwrite)
+	auth("GET", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji_name}", s.listReactionUsers)
+	auth("PUT", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji_name}/@me", s.addOwnReaction)
+	auth("DELETE", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji_name}/@me", s.removeOwnReaction)
+	auth("DELETE", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji_name}/{user_id}", s.removeUserReaction)
 
 	auth("GET", "/guilds/{guild_id}", s.getGuild)
 	auth("GET", "/guilds/{guild_id}/roles", s.getRoles)
 	auth("GET", "/guilds/{guild_id}/channels", s.getGuildChannels)
+	auth("POST", "/guilds/{guild_id}/channels", s.createGuildChannel)
+	auth("POST", "/guilds/{guild_id}/roles", s.createRole)
+	auth("PATCH", "/guilds/{guild_id}/roles", s.reorderRoles)
+	auth("PATCH", "/guilds/{guild_id}/roles/{role_id}", s.editRole)
+	auth("DELETE", "/guilds/{guild_id}/roles/{role_id}", s.deleteRole)
+	auth("DELETE", "/guilds/{guild_id}/members/{user_id}", s.kickMember)
 	auth("GET", "/guilds/{guild_id}/members", s.listMembers)
 	auth("GET", "/guilds/{guild_id}/members/{user_id}", s.getMember)
 	auth("PATCH", "/guilds/{guild_id}/members/{user_id}", s.patchMember)
@@ -169,19 +187,28 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 	}
 	status, body := s.handleREST(w, r, rec, start)
 	var out []byte
-	if status != http.StatusNoContent && body != nil {
+	text, isText := body.(textBody)
+	switch {
+	case isText:
+		out = []byte(text)
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	case status != http.StatusNoContent && body != nil:
 		var err error
 		if out, err = json.Marshal(body); err != nil {
 			s.log.Error("encode response", "route", rec.Route, "err", err)
 			status, out = http.StatusInternalServerError, []byte(`{"message": "500: Internal Server Error", "code": 0}`)
 		}
 	}
-	if out != nil {
+	if out != nil && !isText {
 		w.Header().Set("Content-Type", "application/json")
 	}
 	w.WriteHeader(status)
 	if out != nil {
 		_, _ = w.Write(out)
+	}
+	// A banned client's requests are refused by the edge and do not count again.
+	if !isText && countsAsInvalid(status, w.Header().Get("X-RateLimit-Scope")) {
+		s.rl.noteInvalid(time.Now())
 	}
 	rec.Status, rec.Response, rec.Duration = status, out, time.Since(start)
 	s.rec.add(rec)
@@ -194,12 +221,36 @@ func (s *Server) handleREST(w http.ResponseWriter, r *http.Request, rec *Recorde
 		return fail(errNotFound)
 	}
 	rec.Path = path
+	s.warmSpec()
+	if ban := s.rl.banFor(now); ban > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(ban.Seconds()))))
+		return http.StatusTooManyRequests, textBody("error code: 1015")
+	}
 	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBody))
 	if err != nil {
 		return fail(errTooLarge)
 	}
 	rec.Body = raw
 	rt, params, pathOnly := s.match(r.Method, path)
+	pattern := ""
+	if rt != nil {
+		pattern = rt.pattern
+	}
+	// Injected faults come first: a 5xx or 429 from Discord's edge says nothing about the
+	// request itself.
+	if status, body, faulted := s.applyRESTFault(r.Context(), w.Header(), r.Method, pattern); faulted {
+		rec.Route = pattern
+		return status, body
+	}
+	// Interaction callbacks are exempt from the global limit and from route buckets, as on
+	// Discord; webhook-token routes do not count against the bot's global limit.
+	callback := rt != nil && strings.HasPrefix(rt.pattern, "/interactions/")
+	if rt != nil && !rt.noAuth && !callback {
+		if wait := s.rl.takeGlobal(now); wait > 0 && s.rl.enforce() {
+			rec.Route = pattern
+			return http.StatusTooManyRequests, tooManyRequests(w.Header(), wait, "global", true)
+		}
+	}
 	// Every response carries rate-limit headers; unmatched paths share one bucket.
 	bucket := "unmatched"
 	if rt != nil {
@@ -217,8 +268,7 @@ func (s *Server) handleREST(w http.ResponseWriter, r *http.Request, rec *Recorde
 	if !rt.noAuth && !s.authOK(r.Header.Get("Authorization")) {
 		return fail(errUnauthorized)
 	}
-	// Interaction callbacks are exempt from rate limits, as on Discord.
-	if ri.exceeded && s.opts.RateLimit.Enforce && !strings.HasPrefix(rt.pattern, "/interactions/") {
+	if ri.exceeded && s.rl.enforce() && !callback {
 		return http.StatusTooManyRequests, ri.tooMany(w.Header())
 	}
 	rc := &restCtx{s: s, r: r, route: rt, params: params, payload: raw, now: now}
@@ -226,6 +276,9 @@ func (s *Server) handleREST(w http.ResponseWriter, r *http.Request, rec *Recorde
 		return fail(e)
 	}
 	rec.Body = rc.payload
+	if e := s.validateBody(rt, rc.payload); e != nil {
+		return fail(e)
+	}
 	return rt.handler(rc)
 }
 

@@ -304,6 +304,7 @@ func (s *Server) deleteMessage(rc *restCtx) (int, any) {
 		return fail(e)
 	}
 	s.deleteMessageLocked(c, m.ID)
+	s.reactions.dropLocked(m.ID)
 	s.emitMessageDeleteLocked(m)
 	s.linkEditLocked(m, ReplyDelete)
 	return noContent()

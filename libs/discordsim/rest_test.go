@@ -66,12 +66,19 @@ func TestRESTRateLimitHeaders(t *testing.T) {
 	if _, h := api(t, srv, "GET", "/no/such/route", nil, nil); h.Get("X-RateLimit-Bucket") == "" {
 		t.Fatalf("404 without rate-limit headers: %v", h)
 	}
-	// Not enforced by default: the fourth call still succeeds.
-	if st, _ := api(t, srv, "GET", "/users/@me", nil, nil); st != 200 {
+	// Enforced by default: the fourth call is refused.
+	if st, _ := api(t, srv, "GET", "/users/@me", nil, nil); st != 429 {
 		t.Fatalf("status %d", st)
 	}
+	// Headers-only mode reports the limit but refuses nothing.
+	lax, _ := newTestServer(t, Options{RateLimit: RateLimitOptions{Limit: 1, Window: time.Minute, Mode: RateLimitHeadersOnly}})
+	for range 3 {
+		if st, h := api(t, lax, "GET", "/users/@me", nil, nil); st != 200 || h.Get("X-RateLimit-Limit") != "1" {
+			t.Fatalf("headers-only: %d %v", st, h)
+		}
+	}
 
-	enforced, _ := newTestServer(t, Options{RateLimit: RateLimitOptions{Limit: 1, Window: time.Minute, Enforce: true}})
+	enforced, _ := newTestServer(t, Options{RateLimit: RateLimitOptions{Limit: 1, Window: time.Minute}})
 	api(t, enforced, "GET", "/users/@me", nil, nil)
 	var body struct {
 		RetryAfter float64 `json:"retry_after"`

@@ -2,30 +2,16 @@ package discordsim
 
 import (
 	"net/http"
-	"time"
 )
 
 func (s *Server) getGateway(rc *restCtx) (int, any) {
 	return http.StatusOK, map[string]any{"url": s.GatewayURL()}
 }
 
-// getGatewayBot reports one shard and an identify budget that shrinks with each session
-// started, like Discord's daily session_start_limit.
+// getGatewayBot reports the recommended shard count and the session start budget; see
+// GatewayBot in gateway_limits.go.
 func (s *Server) getGatewayBot(rc *restCtx) (int, any) {
-	s.mu.Lock()
-	starts := s.w.sessionStarts
-	s.mu.Unlock()
-	const total = 1000
-	return http.StatusOK, map[string]any{
-		"url":    s.GatewayURL(),
-		"shards": 1,
-		"session_start_limit": map[string]any{
-			"total":           total,
-			"remaining":       max(0, total-starts),
-			"reset_after":     (24 * time.Hour).Milliseconds(),
-			"max_concurrency": 1,
-		},
-	}
+	return http.StatusOK, s.GatewayBot()
 }
 
 func (s *Server) getMe(rc *restCtx) (int, any) {

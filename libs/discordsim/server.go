@@ -11,6 +11,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/novera-bot/novera/libs/discordsim/openapi"
+	"github.com/novera-bot/novera/libs/discordsim/playground"
 )
 
 // Options configures a Server. The zero value is usable; durations default to Discord's.
@@ -58,8 +61,19 @@ type Options struct {
 	// MaxRecordedRequests bounds the REST request log (oldest dropped); default 10000.
 	MaxRecordedRequests int
 
-	// RateLimit shapes the X-RateLimit-* headers (and 429s when Enforce is set).
+	// RateLimit shapes Discord's rate limits: route buckets, the global limit and whether
+	// they are enforced (by default they are).
 	RateLimit RateLimitOptions
+	// SkipSchemaValidation turns off the check of every REST body against Discord's OpenAPI
+	// description (see package openapi); the handlers' own checks still apply.
+	SkipSchemaValidation bool
+	// Spec is the parsed OpenAPI description to validate against; default the embedded copy,
+	// parsed at the first request with a body. Tests that start many simulators share one.
+	Spec *openapi.Spec
+
+	// Gateway sets the gateway's limits: identify concurrency, session starts, sharding,
+	// privileged intents, client send rate (see gateway_limits.go).
+	Gateway GatewayOptions
 }
 
 // shutdownGrace bounds how long Close waits for REST requests in flight.
@@ -118,6 +132,7 @@ func (o Options) withDefaults() Options {
 		o.MaxRecordedRequests = 10000
 	}
 	o.RateLimit = o.RateLimit.withDefaults()
+	o.Gateway = o.Gateway.withDefaults()
 	return o
 }
 
@@ -139,7 +154,12 @@ type Server struct {
 
 	rec    *recorder
 	rl     *rateLimiter
+	gw     gatewayState // identify budget, faults, counters; see gateway_limits.go
 	routes []*route
+
+	restFaults restFaults    // see rest_faults.go
+	spec       specLoader    // see rest_validate.go
+	reactions  reactionStore // guarded by mu; see rest_reactions.go
 
 	life     sync.Mutex // guards the fields below
 	started  bool
@@ -182,6 +202,7 @@ func New(opts Options) *Server {
 	s.bot = User{ID: appID, Username: opts.BotName, GlobalName: opts.BotName, Bot: true}
 	s.w.users[s.bot.ID] = &s.bot
 	s.routes = s.restRoutes()
+	s.spec.spec = opts.Spec
 	return s
 }
 
@@ -315,10 +336,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveControl(w, r)
 	case p == "/gateway" || p == "/gateway/" || (p == "/" && isWebsocketUpgrade(r)):
 		s.serveGateway(w, r)
-	case p == "/":
+	case p == "/" && !strings.Contains(r.Header.Get("Accept"), "text/html"):
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = io.WriteString(w, "discordsim: a simulated Discord.\n"+
 			"REST: "+s.APIURL()+"\nGateway: "+s.GatewayURL()+"\nControl: POST /_sim/commands, GET /_sim/state\n")
+	case p == "/" || strings.HasPrefix(p, playground.Prefix): // browsers get the playground page
+		playground.Handler().ServeHTTP(w, r)
 	default:
 		writeJSON(w, http.StatusNotFound, errNotFound.body())
 	}

@@ -76,7 +76,7 @@ func (ss *session) dispatchLocked(name string, d []byte, keep int) {
 		ss.buf = slices.Delete(ss.buf, 0, len(ss.buf)-keep)
 	}
 	if ss.conn != nil {
-		ss.conn.enqueue(f)
+		ss.conn.enqueueDispatch(f)
 	}
 }
 

@@ -393,6 +393,7 @@ func (v *State) Channels(guildID Snowflake) []Channel {
 func (c *channelRec) copy() Channel {
 	out := c.Channel
 	out.RecipientIDs = slices.Clone(c.RecipientIDs)
+	out.PermissionOverwrites = slices.Clone(c.PermissionOverwrites)
 	return out
 }
 

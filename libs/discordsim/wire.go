@@ -171,20 +171,20 @@ func rolesJSON(g *guildRec) []*wireRole {
 }
 
 type wireChannel struct {
-	ID                   Snowflake    `json:"id"`
-	Type                 ChannelType  `json:"type"`
-	GuildID              Snowflake    `json:"guild_id,omitempty"`
-	Name                 *string      `json:"name,omitempty"`
-	Position             *int         `json:"position,omitempty"`
-	PermissionOverwrites []any        `json:"permission_overwrites,omitempty"`
-	Topic                *string      `json:"topic,omitempty"`
-	NSFW                 *bool        `json:"nsfw,omitempty"`
-	LastMessageID        *Snowflake   `json:"last_message_id"`
-	RateLimitPerUser     *int         `json:"rate_limit_per_user,omitempty"`
-	ParentID             *Snowflake   `json:"parent_id,omitempty"`
-	Recipients           []*wireUser  `json:"recipients,omitempty"`
-	Flags                int          `json:"flags"`
-	Permissions          *Permissions `json:"permissions,omitempty"`
+	ID                   Snowflake             `json:"id"`
+	Type                 ChannelType           `json:"type"`
+	GuildID              Snowflake             `json:"guild_id,omitempty"`
+	Name                 *string               `json:"name,omitempty"`
+	Position             *int                  `json:"position,omitempty"`
+	PermissionOverwrites []PermissionOverwrite `json:"permission_overwrites,omitempty"`
+	Topic                *string               `json:"topic,omitempty"`
+	NSFW                 *bool                 `json:"nsfw,omitempty"`
+	LastMessageID        *Snowflake            `json:"last_message_id"`
+	RateLimitPerUser     *int                  `json:"rate_limit_per_user,omitempty"`
+	ParentID             *Snowflake            `json:"parent_id,omitempty"`
+	Recipients           []*wireUser           `json:"recipients,omitempty"`
+	Flags                int                   `json:"flags"`
+	Permissions          *Permissions          `json:"permissions,omitempty"`
 }
 
 func (s *Server) channelJSONLocked(c *channelRec) *wireChannel {
@@ -202,7 +202,7 @@ func (s *Server) channelJSONLocked(c *channelRec) *wireChannel {
 	name, pos, nsfw, rl := c.Name, c.Position, c.NSFW, c.RateLimitPerUser
 	w.GuildID = c.GuildID
 	w.Name, w.Position, w.NSFW, w.RateLimitPerUser = &name, &pos, &nsfw, &rl
-	w.PermissionOverwrites = []any{}
+	w.PermissionOverwrites = append([]PermissionOverwrite{}, c.PermissionOverwrites...)
 	w.Topic = nullStr(c.Topic)
 	if c.ParentID != 0 {
 		p := c.ParentID
@@ -307,6 +307,7 @@ type wireMessage struct {
 	ReferencedMessage   *wireMessage      `json:"referenced_message,omitempty"`
 	InteractionMetadata map[string]any    `json:"interaction_metadata,omitempty"`
 	Interaction         map[string]any    `json:"interaction,omitempty"`
+	Reactions           []wireReaction    `json:"reactions,omitempty"` // see rest_reactions.go
 }
 
 type messageShape int
@@ -344,6 +345,7 @@ func (s *Server) messageJSONLocked(m *Message, shape messageShape) *wireMessage 
 		ApplicationID:   m.ApplicationID,
 		Flags:           m.Flags,
 	}
+	w.Reactions = s.reactions.wireLocked(m.ID, s.bot.ID)
 	if w.MentionRoles == nil {
 		w.MentionRoles = []Snowflake{}
 	}

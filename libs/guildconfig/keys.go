@@ -88,6 +88,13 @@ func Lookup(name string) (Key, bool) {
 	return Key{}, false
 }
 
+// ValueError says why a value does not fit a setting, in words for the member who typed it.
+type ValueError struct{ Msg string }
+
+func (e *ValueError) Error() string { return e.Msg }
+
+func valueErr(format string, a ...any) error { return &ValueError{Msg: fmt.Sprintf(format, a...)} }
+
 // Normalize validates a value for k and returns its stored form: mentions become ids,
 // booleans become "true"/"false", lists become comma-separated lower-case names.
 func (k Key) Normalize(v string) (string, error) {
@@ -100,7 +107,7 @@ func (k Key) Normalize(v string) (string, error) {
 		case "false", "no", "off", "0":
 			return "false", nil
 		}
-		return "", fmt.Errorf("%s takes true or false, not %q", k.Name, v)
+		return "", valueErr("%s takes true or false, not %q", k.Name, v)
 	case KindRole, KindChannel:
 		id := strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(v, "<@&"), "<#"), "<@"), ">")
 		if v == "" || strings.EqualFold(v, "none") {
@@ -111,7 +118,7 @@ func (k Key) Normalize(v string) (string, error) {
 			if k.Kind == KindChannel {
 				what = "channel"
 			}
-			return "", fmt.Errorf("%s takes a %s mention or id, not %q", k.Name, what, v)
+			return "", valueErr("%s takes a %s mention or id, not %q", k.Name, what, v)
 		}
 		return id, nil
 	case KindList:
@@ -122,7 +129,7 @@ func (k Key) Normalize(v string) (string, error) {
 		return strings.Join(out, ","), nil
 	default:
 		if v == "" || len(v) > 10 || strings.ContainsAny(v, " \t\n") {
-			return "", fmt.Errorf("%s takes 1 to 10 characters without spaces", k.Name)
+			return "", valueErr("%s takes 1 to 10 characters without spaces", k.Name)
 		}
 		return v, nil
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/novera-bot/novera/libs/store"
@@ -61,6 +62,17 @@ var ErrUnknownKey = errors.New("unknown setting")
 
 // Set validates and stores one setting. It returns the stored form of the value.
 func (s *Store) Set(ctx context.Context, guildID, key, value, actor string) (string, error) {
+	return SetIn(ctx, s.pool, guildID, key, value, actor)
+}
+
+// Execer is a pool or a transaction.
+type Execer interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
+// SetIn is Set inside the caller's transaction, so a command's change of a setting
+// commits together with the record that the command was handled.
+func SetIn(ctx context.Context, db Execer, guildID, key, value, actor string) (string, error) {
 	k, ok := Lookup(key)
 	if !ok {
 		return "", fmt.Errorf("%w %q", ErrUnknownKey, key)
@@ -69,7 +81,7 @@ func (s *Store) Set(ctx context.Context, guildID, key, value, actor string) (str
 	if err != nil {
 		return "", err
 	}
-	_, err = s.pool.Exec(ctx, `
+	_, err = db.Exec(ctx, `
 		INSERT INTO guildconfig.guild_settings (guild_id, key, value, updated_by) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (guild_id, key) DO UPDATE SET value = EXCLUDED.value, updated_by = EXCLUDED.updated_by, updated_at = now()`,
 		guildID, k.Name, v, actor)

@@ -27,7 +27,7 @@ var (
 	Disabled = Pool{Name: "disabled",
 		Sassy: []string{
 			"`%s` is not available on this server, hun 🔒",
-			"Mommy put `%s` away on this server 🧸 it's not available here.",
+			"Mommy put `%s` away 🧸 it's not available on this server.",
 			"`%s`? Not available on this server, love 🙈",
 			"The admins tucked `%s` into bed 😴 not available on this server.",
 			"Sorry cutie, `%s` is not available on this server 💤",

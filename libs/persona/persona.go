@@ -36,8 +36,14 @@ func (p Pool) Pick(r *rand.Rand, sassy bool, args ...any) string {
 }
 
 // Check reports what is wrong with a pool: empty voices, repeated lines, lines over max
-// characters. Every service's pool test calls it.
+// characters, lines whose format verbs differ from the first line's (every line is
+// filled with the same arguments, so they must take them in the same order). Every
+// service's pool test calls it.
 func (p Pool) Check(minVariants, max int) error {
+	if len(p.Sassy) == 0 {
+		return fmt.Errorf("pool %s: no sassy lines", p.Name)
+	}
+	want := verbs(p.Sassy[0])
 	for voice, lines := range map[string][]string{"sassy": p.Sassy, "plain": p.Plain} {
 		if len(lines) < minVariants {
 			return fmt.Errorf("pool %s: %s voice has %d lines, want at least %d", p.Name, voice, len(lines), minVariants)
@@ -51,7 +57,27 @@ func (p Pool) Check(minVariants, max int) error {
 			if n := utf8.RuneCountInString(l); n > max {
 				return fmt.Errorf("pool %s: line of %d characters exceeds %d: %q", p.Name, n, max, l)
 			}
+			if got := verbs(l); got != want {
+				return fmt.Errorf("pool %s: %q takes %q, the pool takes %q", p.Name, l, got, want)
+			}
 		}
 	}
 	return nil
+}
+
+// verbs lists a line's format verbs in order ("%s%d"), ignoring "%%".
+func verbs(line string) string {
+	out := ""
+	for i := 0; i+1 < len(line); i++ {
+		if line[i] != '%' {
+			continue
+		}
+		if line[i+1] == '%' {
+			i++
+			continue
+		}
+		out += line[i : i+2]
+		i++
+	}
+	return out
 }

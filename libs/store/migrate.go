@@ -27,7 +27,7 @@ var ErrMigrationChanged = errors.New("store: applied migration has changed")
 // typically after a merge; renumber it above the highest applied version.
 var ErrMigrationOrder = errors.New("store: migration is older than an applied one")
 
-// baseMigrations are this package's own tables (handled_events), which Migrate puts in
+// baseMigrations are this package's own tables (handled_events, timers), which Migrate puts in
 // every service schema before the service's migrations.
 //
 //go:embed migrations/*.sql

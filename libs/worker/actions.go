@@ -34,6 +34,7 @@ const (
 type Action struct {
 	Kind          ActionKind                     `json:"kind"`
 	InteractionID string                         `json:"interaction_id,omitempty"`
+	AppID         string                         `json:"app_id,omitempty"`
 	Token         string                         `json:"token,omitempty"`
 	ChannelID     string                         `json:"channel_id,omitempty"`
 	GuildID       string                         `json:"guild_id,omitempty"`
@@ -50,7 +51,7 @@ type Action struct {
 func perform(ctx context.Context, c *discord.Client, a *Action, nonce string) error {
 	switch a.Kind {
 	case Respond:
-		return c.Respond(ctx, a.InteractionID, a.Token, a.Response)
+		return c.Answer(ctx, a.AppID, a.InteractionID, a.Token, a.Response)
 	case Send:
 		m := *a.Message
 		m.Nonce, m.EnforceNonce = nonce, true
@@ -60,6 +61,8 @@ func perform(ctx context.Context, c *discord.Client, a *Action, nonce string) er
 		return c.AddRole(ctx, a.GuildID, a.UserID, a.RoleID)
 	case RemoveRole:
 		return c.RemoveRole(ctx, a.GuildID, a.UserID, a.RoleID)
+	case DirectMessage:
+		return performDM(ctx, c, a, nonce)
 	default:
 		return fmt.Errorf("worker: unknown action kind %q", a.Kind)
 	}

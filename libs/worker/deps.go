@@ -1,6 +1,9 @@
 package worker
 
 import (
+	"context"
+	"fmt"
+	"io/fs"
 	"log/slog"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -11,6 +14,7 @@ import (
 	"github.com/novera-bot/novera/libs/commands"
 	"github.com/novera-bot/novera/libs/discord"
 	"github.com/novera-bot/novera/libs/guildconfig"
+	"github.com/novera-bot/novera/libs/store"
 )
 
 // Deps is what every worker service is built from; a service's main.go assembles it.
@@ -29,4 +33,13 @@ type Deps struct {
 func (d Deps) Options(service string, handlers map[string]Handler) Options {
 	return Options{Service: service, Bus: d.Bus, Pool: d.Pool, Discord: d.Discord, Registry: d.Registry,
 		Config: d.Config, Handlers: handlers, Logger: d.Logger.With("service", service), Tracer: d.Tracer, Metrics: d.Metrics}
+}
+
+// Build migrates a service's schema (the outbox table comes with it) and returns the
+// worker serving handlers: what every worker service's New does.
+func (d Deps) Build(ctx context.Context, service string, migrations fs.FS, handlers map[string]Handler) (*Worker, error) {
+	if err := store.Migrate(ctx, d.Pool, service, migrations); err != nil {
+		return nil, fmt.Errorf("%s: %w", service, err)
+	}
+	return New(d.Options(service, handlers))
 }

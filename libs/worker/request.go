@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"context"
 	"math/rand/v2"
 
 	"github.com/bwmarrin/discordgo"
@@ -21,7 +22,9 @@ type Request struct {
 	Config  *guildconfig.Config
 	Tx      pgx.Tx
 	Rand    *rand.Rand
+	schema  string
 	actions []Action
+	after   []func(context.Context) error
 }
 
 // Message is a reply's content.
@@ -43,6 +46,13 @@ func (r *Request) Pick(p persona.Pool, args ...any) string { return p.Pick(r.Ran
 // Reply answers the invoker through the front door the command came in by.
 func (r *Request) Reply(m Message) {
 	r.actions = append(r.actions, replyAction(r.Cmd, m))
+}
+
+// AfterCommit runs f once the command's transaction has committed, before its Discord
+// calls. Unlike those calls it is not stored: use it only for effects that can be rebuilt
+// from the database (a cache, a KV mirror), since a crash may skip it.
+func (r *Request) AfterCommit(f func(context.Context) error) {
+	r.after = append(r.after, f)
 }
 
 // AddRole gives a member a role after the transaction commits.
@@ -83,7 +93,7 @@ func replyAction(cmd *busv1.Command, m Message) Action {
 		if m.Ephemeral {
 			data.Flags = discordgo.MessageFlagsEphemeral
 		}
-		return Action{Kind: Respond, InteractionID: cmd.InteractionId, Token: cmd.InteractionToken,
+		return Action{Kind: Respond, InteractionID: cmd.InteractionId, AppID: cmd.ApplicationId, Token: cmd.InteractionToken,
 			Response: &discordgo.InteractionResponse{Type: typ, Data: data}}
 	}
 	f := false

@@ -56,6 +56,13 @@ type Options struct {
 	Metrics  prometheus.Registerer
 	// Concurrency bounds handlers in flight (default 32).
 	Concurrency int
+	// Companions start after and stop before the command consumer (event consumers).
+	Companions []Companion
+	// TimerInterval is how often due timers are looked for (default 1 s).
+	TimerInterval time.Duration
+	// DeferAfter is how long a command may take before the member is shown that the bot
+	// is thinking (default 500 ms).
+	DeferAfter time.Duration
 }
 
 // Worker consumes one service's commands.
@@ -63,6 +70,7 @@ type Worker struct {
 	o        Options
 	tracer   trace.Tracer
 	duration *prometheus.HistogramVec
+	deferred prometheus.Counter
 	consumer *bus.Consumer
 }
 
@@ -91,13 +99,27 @@ func New(o Options) (*Worker, error) {
 	if o.Concurrency <= 0 {
 		o.Concurrency = 32
 	}
+	if o.TimerInterval <= 0 {
+		o.TimerInterval = time.Second
+	}
+	if o.DeferAfter <= 0 {
+		o.DeferAfter = 500 * time.Millisecond
+	}
 	w := &Worker{o: o, tracer: o.Tracer.Tracer("github.com/novera-bot/novera/libs/worker")}
+	// Every service can schedule timers, so every worker runs a scheduler.
+	w.o.Companions = append(w.o.Companions, &scheduler{w: w, interval: o.TimerInterval})
 	w.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "novera_command_duration_seconds",
 		Help:    "Time from a command's delivery to its last Discord call, by command and outcome.",
 		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
 	}, []string{"service", "command", "outcome"})
+	w.deferred = prometheus.NewCounter(prometheus.CounterOpts{Name: "novera_command_deferred_total",
+		Help:        "Commands that showed a thinking frame (deferred interaction or typing) before their answer.",
+		ConstLabels: prometheus.Labels{"service": o.Service}})
 	if o.Metrics != nil {
+		if err := o.Metrics.Register(w.deferred); err != nil {
+			return nil, fmt.Errorf("worker: metrics: %w", err)
+		}
 		// Several workers share one registry in the all-in-one process; the metric is
 		// labelled by service, so they share the collector too.
 		if err := o.Metrics.Register(w.duration); err != nil {
@@ -135,15 +157,24 @@ func (w *Worker) Start(ctx context.Context) error {
 		return fmt.Errorf("worker %s: consume: %w", w.o.Service, err)
 	}
 	w.consumer = c
+	for _, comp := range w.o.Companions {
+		if err := comp.Start(ctx); err != nil {
+			return fmt.Errorf("worker %s: %w", w.o.Service, err)
+		}
+	}
 	return nil
 }
 
 // Stop stops fetching and waits for commands in flight, within ctx.
 func (w *Worker) Stop(ctx context.Context) error {
-	if w.consumer == nil {
-		return nil
+	var errs []error
+	for _, comp := range w.o.Companions {
+		errs = append(errs, comp.Stop(ctx))
 	}
-	return w.consumer.Stop(ctx)
+	if w.consumer != nil {
+		errs = append(errs, w.consumer.Stop(ctx))
+	}
+	return errors.Join(errs...)
 }
 
 func (w *Worker) handleMsg(ctx context.Context, m bus.Msg) error {
@@ -196,7 +227,9 @@ func (w *Worker) Handle(ctx context.Context, cmd *busv1.Command) (err error) {
 		}
 		return w.redeliver(ctx, cmd.Id, owed)
 	}
+	stopThinking := w.thinkLater(ctx, cmd)
 	actions, outcome, err := w.run(ctx, cmd)
+	stopThinking()
 	if errors.Is(err, errAlreadyHandled) {
 		// Another delivery committed first; finish whatever it still owes.
 		outcome = "redelivered"
@@ -221,16 +254,20 @@ func (w *Worker) run(ctx context.Context, cmd *busv1.Command) ([]Action, string,
 	if err != nil {
 		return nil, "", fmt.Errorf("read guild config: %w", err)
 	}
-	req := &Request{Cmd: cmd, Config: cfg, Rand: rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))}
+	req := &Request{Cmd: cmd, Config: cfg, Rand: rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())), schema: w.schema()}
 	outcome := "ok"
 	var refusal *UserError
-	if msg, ok := w.precheck(ctx, req); !ok {
+	msg, ok, err := w.precheck(ctx, req)
+	if err != nil {
+		return nil, "", err
+	}
+	if !ok {
 		refusal = &UserError{Msg: msg}
 	}
 	if refusal == nil {
 		err = store.InTx(ctx, w.o.Pool, func(tx pgx.Tx) error {
 			req.Tx = tx
-			req.actions = req.actions[:0]
+			req.actions, req.after = req.actions[:0], req.after[:0]
 			first, err := store.MarkHandled(ctx, tx, w.schema(), cmd.Id)
 			if err != nil {
 				return err
@@ -246,6 +283,13 @@ func (w *Worker) run(ctx context.Context, cmd *busv1.Command) ([]Action, string,
 		req.Tx = nil
 		if !errors.As(err, &refusal) && err != nil {
 			return nil, "", err
+		}
+		if err == nil {
+			for _, f := range req.after {
+				if err := f(ctx); err != nil {
+					w.o.Logger.WarnContext(ctx, "after-commit step failed", "command", cmd.Name, "event_id", cmd.Id, "err", err)
+				}
+			}
 		}
 	}
 	if refusal != nil {

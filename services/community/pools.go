@@ -18,4 +18,103 @@ var (
 			"You have no commands in this category.", "This category is empty for you.", "No matching commands."}}
 )
 
-func pools() []persona.Pool { return []persona.Pool{helpTitle, helpEmpty} }
+func pools() []persona.Pool {
+	return []persona.Pool{helpTitle, helpEmpty, configTitle, configChanged, configUnknownKey, configBadValue,
+		giveawayTitle, giveawayOpen, giveawayEntered, giveawayAlready, giveawayClosed, giveawayEndTitle, giveawayWinner, giveawayNobody, giveawayBadInput}
+}
+
+// The configuration command's lines.
+var (
+	configTitle = persona.Pool{Name: "config_title",
+		Sassy: []string{"⚙️ How Mommy runs this place", "🔧 The control panel", "🎛️ Server settings, darling", "📋 House rules",
+			"🛠️ Under the hood", "💼 The admin binder", "🗝️ Settings vault", "🧭 How things are set up"},
+		Plain: []string{"Server settings", "Configuration", "Current settings", "Settings overview", "Novera configuration",
+			"Configured values", "Settings", "This server's settings"}}
+	configChanged = persona.Pool{Name: "config_changed",
+		Sassy: []string{"Done, boss 💅 `%s` is now %s.", "Consider it handled ✨ `%s` → %s.", "Ooh, redecorating? `%s` is now %s 🛋️",
+			"Noted, darling 📝 `%s` = %s.", "Your wish, my command 🪄 `%s` is %s now.", "Flipped the switch 🔀 `%s` → %s.",
+			"All set, sweetie ✅ `%s` is %s.", "Changed! `%s` now reads %s 💖"},
+		Plain: []string{"`%s` is now %s.", "Updated `%s` to %s.", "Setting `%s` changed to %s.", "`%s` has been set to %s.",
+			"Saved: `%s` = %s.", "The value of `%s` is now %s.", "`%s` updated: %s.", "Configuration changed: `%s` is %s."}}
+	configUnknownKey = persona.Pool{Name: "config_unknown_key",
+		Sassy: []string{"`%s`? That's not a setting, sweetie 🤔 Did you mean %s?", "Never heard of `%s` 🙃 maybe %s?",
+			"`%s` isn't on my panel, darling 🎛️ try %s.", "Hmm, no `%s` here 🔍 perhaps %s?",
+			"`%s` doesn't exist, cutie 🫧 closest: %s.", "I don't have a `%s` knob 🎚️ how about %s?",
+			"Typo alert 🚨 `%s` isn't a setting. %s?", "`%s`? Nope 💅 did you mean %s?"},
+		Plain: []string{"`%s` is not a setting. Did you mean %s?", "Unknown setting `%s`. Closest matches: %s.",
+			"There is no setting called `%s`. Try %s.", "`%s` is not recognised. Similar settings: %s.",
+			"Setting `%s` not found. Perhaps %s?", "`%s` doesn't exist. See %s.", "No such setting: `%s`. Try %s.",
+			"`%s` is unknown. Did you mean %s?"}}
+	configBadValue = persona.Pool{Name: "config_bad_value",
+		Sassy: []string{"That won't fit, darling 🙅‍♀️ %s.", "Nope, %s 😅 nothing changed.", "Mommy can't store that 💔 %s.",
+			"Try again, sweetie 🔁 %s.", "Hmm, %s 🤨 nothing was saved.", "Close, but %s 🫠", "Not quite 💅 %s.", "Oopsie, %s 🙈"},
+		Plain: []string{"Invalid value: %s. Nothing was changed.", "That value is not allowed: %s.", "Could not save: %s.",
+			"Rejected: %s. The setting is unchanged.", "Invalid input: %s.", "Nothing changed: %s.", "Value refused: %s.",
+			"Please correct the value: %s."}}
+)
+
+// The giveaway's lines. In giveawayOpen %s is the prize and %d the end as a unix time
+// (rendered by Discord as a live countdown); in giveawayWinner the winner, the prize and
+// the number of entrants.
+var (
+	giveawayTitle = persona.Pool{Name: "giveaway_title",
+		Sassy: []string{"🎉 GIVEAWAY TIME 🎉", "🎁 Mommy's feeling generous", "💝 Free stuff alert", "🎊 Giveaway!",
+			"🍀 Feeling lucky?", "🎈 Something for someone", "✨ A gift from the staff", "🏆 Win this"},
+		Plain: []string{"Giveaway", "New giveaway", "Giveaway started", "Prize giveaway", "Enter the giveaway",
+			"Giveaway open", "Community giveaway", "A new giveaway"}}
+	giveawayOpen = persona.Pool{Name: "giveaway_open",
+		Sassy: []string{"Up for grabs: **%s** 💖 Press Enter before <t:%d:R>!", "**%s** could be yours, sweetie 🎁 ends <t:%d:R>.",
+			"Mommy's giving away **%s** 😘 get in before <t:%d:R>.", "Who wants **%s**? 🙋 Closes <t:%d:R>.",
+			"Shiny prize: **%s** ✨ entries close <t:%d:R>.", "Tap Enter to win **%s** 🍀 ends <t:%d:R>.",
+			"**%s** is on the table 💅 until <t:%d:R>.", "One lucky cutie wins **%s** 🎊 ends <t:%d:R>."},
+		Plain: []string{"Prize: **%s**. Press Enter to join; ends <t:%d:R>.", "Giveaway for **%s**, ending <t:%d:R>.",
+			"Enter to win **%s**. Closes <t:%d:R>.", "**%s** will be given away <t:%d:R>.", "Join the draw for **%s**; ends <t:%d:R>.",
+			"Up for grabs: **%s**. Entries close <t:%d:R>.", "A draw for **%s** ends <t:%d:R>.", "Win **%s**: the draw is <t:%d:R>."}}
+	giveawayEntered = persona.Pool{Name: "giveaway_entered",
+		Sassy: []string{"You're in, sweetie 🍀", "Entry received 💌 fingers crossed!", "Done! Mommy wrote your name down 📝",
+			"You're on the list, cutie ✨", "Entered! May the odds be cute 🎲", "Got you 💖 good luck!",
+			"In you go 🎟️", "Entry locked in 🔒💕"},
+		Plain: []string{"You have entered the giveaway.", "Entry recorded. Good luck.", "You're in the draw.",
+			"Your entry has been saved.", "Entered successfully.", "You are now part of the giveaway.",
+			"Entry confirmed.", "Thanks, your entry counts."}}
+	giveawayAlready = persona.Pool{Name: "giveaway_already",
+		Sassy: []string{"You're already in, greedy 😏 one entry each!", "Nice try 🙅‍♀️ one ticket per cutie.",
+			"Already entered, sweetie 💅", "Mommy has your name already 📝", "Once is enough, darling 😌",
+			"You're in already 🍀 no double dipping!", "Still just one entry, babe 🎟️", "Patience! You're already entered 💕"},
+		Plain: []string{"You have already entered this giveaway.", "Only one entry per member.", "Your entry is already recorded.",
+			"You're already in the draw.", "Duplicate entry ignored.", "You entered this giveaway before.",
+			"Each member can enter once.", "Already entered."}}
+	giveawayClosed = persona.Pool{Name: "giveaway_closed",
+		Sassy: []string{"Too late, sweetie ⏰ this one's over.", "That giveaway has ended 🥲", "Doors closed, cutie 🚪",
+			"Aww, you missed it 💔", "It's done and dusted 🧹", "The draw already happened 🎲", "Over! Catch the next one 🍀",
+			"No more entries, darling 🔒"},
+		Plain: []string{"This giveaway has ended.", "Entries are closed.", "The giveaway is over.", "This draw has already taken place.",
+			"You can no longer enter this giveaway.", "The giveaway is closed.", "Entries closed.", "This giveaway is finished."}}
+	giveawayEndTitle = persona.Pool{Name: "giveaway_end_title",
+		Sassy: []string{"🎉 And the winner is…", "🥁 Drumroll please", "🏆 We have a winner!", "🎊 Giveaway results",
+			"✨ Fate has decided", "🍀 Lady Luck spoke", "💝 Prize time", "🎁 Unwrapping the winner"},
+		Plain: []string{"Giveaway result", "Giveaway ended", "Winner drawn", "Draw complete", "Giveaway winner",
+			"Results", "The draw", "Giveaway closed"}}
+	giveawayWinner = persona.Pool{Name: "giveaway_winner",
+		Sassy: []string{"%s wins **%s**! 🎉 (out of %d hopefuls)", "Congrats %s 💖 **%s** is yours! (%d entered)",
+			"%s snatched **%s** from %d contenders 😎", "The lucky cutie is %s 🍀 enjoy **%s**! (%d entries)",
+			"%s takes home **%s** 🏆 %d entered.", "Mommy picked %s 😘 **%s** is theirs (%d in the hat).",
+			"%s, you won **%s**! 🥳 %d tried.", "Winner: %s ✨ prize: **%s**, entries: %d."},
+		Plain: []string{"%s wins **%s** (%d entries).", "%s is the winner of **%s** (%d entries).", "%s has won **%s** out of %d entries.",
+			"Congratulations %s: you won **%s** (%d entries).", "%s is the winner of **%s**; %d entered.",
+			"Winner: %s. Prize: **%s**. Entries: %d.", "%s takes **%s** (%d participants).", "%s won **%s** among %d entrants."}}
+	giveawayNobody = persona.Pool{Name: "giveaway_nobody",
+		Sassy: []string{"Nobody entered for **%s** 🥲 Mommy keeps it.", "Zero entries for **%s**?! 😤 your loss.",
+			"**%s** stays with Mommy 💅 nobody entered.", "Crickets for **%s** 🦗", "No takers for **%s** 🙃",
+			"**%s** goes back in the box 📦 no entries.", "Empty hat for **%s** 🎩", "Not one entry for **%s** 😿"},
+		Plain: []string{"No one entered the giveaway for **%s**.", "The giveaway for **%s** ended without entries.",
+			"No winner for **%s**: nobody entered.", "**%s** was not won; there were no entries.", "Giveaway for **%s** closed with no entries.",
+			"There are no entrants for **%s**.", "Nobody joined the draw for **%s**.", "**%s**: no entries, no winner."}}
+	giveawayBadInput = persona.Pool{Name: "giveaway_bad_input",
+		Sassy: []string{"Hmm, %s 🤔 nothing was started.", "Can't do that, sweetie: %s 💅", "Oopsie, %s 🙈",
+			"Mommy needs better details: %s 📝", "Not quite, darling: %s 🫠", "Try again, cutie: %s 🔁", "Nope: %s 😅",
+			"Close! But %s 💋"},
+		Plain: []string{"The giveaway was not started: %s.", "Invalid giveaway: %s.", "Please fix the input: %s.",
+			"Cannot start the giveaway: %s.", "Input error: %s.", "Nothing started: %s.", "Giveaway refused: %s.",
+			"Check the command: %s."}}
+)

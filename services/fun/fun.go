@@ -4,9 +4,9 @@ package fun
 import (
 	"context"
 	"embed"
-	"fmt"
 
 	"github.com/novera-bot/novera/libs/commands"
+	"github.com/novera-bot/novera/libs/persona"
 	"github.com/novera-bot/novera/libs/store"
 	"github.com/novera-bot/novera/libs/worker"
 )
@@ -19,10 +19,11 @@ var migrationFiles embed.FS
 
 // New migrates the fun schema and returns the worker that serves the fun commands.
 func New(ctx context.Context, deps worker.Deps) (*worker.Worker, error) {
-	if err := store.Migrate(ctx, deps.Pool, Schema, store.Sub(migrationFiles, "migrations")); err != nil {
-		return nil, fmt.Errorf("fun: %w", err)
-	}
-	return worker.New(deps.Options(Schema, map[string]worker.Handler{
-		"headpat": headpat,
-	}))
+	return deps.Build(ctx, Schema, store.Sub(migrationFiles, "migrations"), map[string]worker.Handler{
+		"headpat":  headpat,
+		"spank":    spank,
+		"shopping": themed(shoppingTitle, shoppingLines, persona.ColorPink),
+		"tipjar":   themed(tipjarTitle, tipjarLines, persona.ColorGold),
+		"confess":  themed(confessTitle, confessLines, persona.ColorBlue),
+	})
 }

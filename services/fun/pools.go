@@ -82,7 +82,7 @@ var (
 	needHeadpatRole = persona.Pool{Name: "headpat_role",
 		Sassy: []string{"Headpats are a privilege, sweetie 💅 you need the headpat role.",
 			"No headpat license, no headpats 🪪 get the headpat role first!",
-			"Mommy only lets the headpat crew do that 🤲 ask for the role.",
+			"Mommy only lets the headpat crew do that 🤲 ask for the headpat role.",
 			"Aww, you don't have the headpat role yet 🥺",
 			"Members with the headpat role only, darling 💖",
 			"You need the headpat role for that, cutie 🌸",
@@ -94,7 +94,7 @@ var (
 			"Only members with the headpat role can give headpats.",
 			"Headpats are limited to the headpat role.",
 			"Please ask staff for the headpat role to use this.",
-			"Missing role: headpat.",
+			"You are missing the headpat role.",
 			"The headpat role is required.",
 			"You don't have the headpat role.",
 		}}
@@ -141,5 +141,7 @@ var (
 
 // pools lists every pool, for the pool test.
 func pools() []persona.Pool {
-	return []persona.Pool{headpatTitle, headpatLines, headpatCount, headpatSelf, headpatBot, needHeadpatRole, goodboyTitle, goodboyLines}
+	return []persona.Pool{headpatTitle, headpatLines, headpatCount, headpatSelf, headpatBot, needHeadpatRole, goodboyTitle, goodboyLines,
+		spankTitle, spankLines, spankCount, spankSelf, spankBot, needSpankRole,
+		shoppingTitle, shoppingLines, tipjarTitle, tipjarLines, confessTitle, confessLines}
 }

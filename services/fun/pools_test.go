@@ -17,7 +17,9 @@ func TestPools(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	if len(headpatGIFs) < 8 {
-		t.Errorf("only %d GIFs", len(headpatGIFs))
+	for name, gifs := range map[string][]string{"headpat": headpatGIFs, "spank": spankGIFs} {
+		if len(gifs) < 8 {
+			t.Errorf("only %d %s GIFs", len(gifs), name)
+		}
 	}
 }

@@ -104,9 +104,11 @@ func (n *normalizer) fromInteraction(raw []byte, shard int, received time.Time) 
 
 func flattenOptions(cmd *busv1.Command, opts []wireOption, in *wireInteraction) {
 	for _, o := range opts {
-		if len(o.Options) > 0 || o.Type == 1 || o.Type == 2 {
-			// Subcommands become part of the name ("config set"), their options flat.
-			cmd.Name += " " + o.Name
+		if o.Type == 1 || o.Type == 2 {
+			// A subcommand travels as the "subcommand" option, its options flat beside it,
+			// exactly as a prefix command's verb does (commands.ParseArgs).
+			cmd.Options = append(cmd.Options, &busv1.Option{Name: commands.SubcommandOption,
+				Type: busv1.OptionType_OPTION_TYPE_STRING, Value: o.Name})
 			flattenOptions(cmd, o.Options, in)
 			continue
 		}

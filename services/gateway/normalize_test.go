@@ -90,6 +90,16 @@ func TestFromInteraction(t *testing.T) {
 				}
 			},
 		},
+		{
+			name:   "subcommand flattened",
+			raw:    `{"id":"9","type":2,"token":"t","user":{"id":"2"},"data":{"name":"help","options":[{"name":"set","type":1,"options":[{"name":"key","type":3,"value":"sassy"}]}]}}`,
+			wantOK: true, wantSubject: "commands.community.help",
+			check: func(t *testing.T, c *busv1.Command) {
+				if len(c.Options) != 2 || c.Options[0].Name != commands.SubcommandOption || c.Options[0].Value != "set" || c.Options[1].Value != "sassy" {
+					t.Errorf("%+v", c.Options)
+				}
+			},
+		},
 		{name: "ping is not a command", raw: `{"id":"8","type":1,"token":"t","user":{"id":"2"}}`},
 		{name: "no token", raw: `{"id":"8","type":2,"data":{"name":"headpat"}}`, wantErr: true},
 		{name: "no invoker", raw: `{"id":"8","type":2,"token":"t","data":{"name":"headpat"}}`, wantErr: true},

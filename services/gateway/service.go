@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/otel/attribute"
@@ -26,6 +27,7 @@ import (
 	"github.com/novera-bot/novera/libs/commands"
 	"github.com/novera-bot/novera/libs/discord"
 	dgw "github.com/novera-bot/novera/libs/gateway"
+	"github.com/novera-bot/novera/libs/guildconfig"
 )
 
 // Intents Novera needs: guilds, members (welcome/leave), guild messages and reactions
@@ -45,13 +47,11 @@ type Options struct {
 	ShardCount int
 	Intents    int
 	Compress   dgw.CompressMode
-	// Prefix for text commands (per-server prefixes come with the configuration service).
-	Prefix   string
-	Presence string
-	Logger   *slog.Logger
-	Tracer   trace.TracerProvider
-	Health   *admin.Health
-	Metrics  prometheus.Registerer
+	Presence   string
+	Logger     *slog.Logger
+	Tracer     trace.TracerProvider
+	Health     *admin.Health
+	Metrics    prometheus.Registerer
 }
 
 // Service runs the shards of one gateway process.
@@ -60,9 +60,10 @@ type Service struct {
 	norm   *normalizer
 	tracer trace.Tracer
 
-	mu     sync.Mutex
-	shards map[int]*dgw.Shard
-	appID  string
+	mu       sync.Mutex
+	shards   map[int]*dgw.Shard
+	appID    string
+	prefixes *guildconfig.Prefixes
 
 	events   *prometheus.CounterVec
 	commands *prometheus.CounterVec
@@ -75,9 +76,6 @@ func New(o Options) (*Service, error) {
 	}
 	if o.Intents == 0 {
 		o.Intents = DefaultIntents
-	}
-	if o.Prefix == "" {
-		o.Prefix = "!"
 	}
 	if o.Presence == "" {
 		o.Presence = "commands | !help"
@@ -127,6 +125,12 @@ func (s *Service) Run(ctx context.Context) error {
 		return fmt.Errorf("gateway: %w", err)
 	}
 	s.appID = app.ID
+	// Prefixes must be known before the first message is read.
+	prefixes, err := guildconfig.WatchPrefixes(ctx, s.o.Bus.JetStream())
+	if err != nil {
+		return fmt.Errorf("gateway: %w", err)
+	}
+	s.prefixes = prefixes
 	if err := s.o.Discord.OverwriteCommands(ctx, app.ID, "", s.o.Registry.ApplicationCommands()); err != nil {
 		return fmt.Errorf("gateway: %w", err)
 	}
@@ -263,7 +267,7 @@ func (s *Service) handle(ctx context.Context, d dgw.Dispatch, span trace.Span) e
 			break
 		}
 		ev.GuildId = m.GuildID
-		if c, subj, ok := s.norm.fromMessage(&m, s.o.Prefix, d.ShardID, d.ReceivedAt); ok {
+		if c, subj, ok := s.norm.fromMessage(&m, s.prefixes.Prefix(m.GuildID), d.ShardID, d.ReceivedAt); ok {
 			cmd, subject = c, subj
 		}
 	}
@@ -271,7 +275,7 @@ func (s *Service) handle(ctx context.Context, d dgw.Dispatch, span trace.Span) e
 	if err != nil {
 		return fmt.Errorf("encode event: %w", err)
 	}
-	if _, err := s.o.Bus.Publish(ctx, "events."+d.Type, ev.Id, payload); err != nil {
+	if err := s.publish(ctx, "events."+d.Type, ev.Id, payload); err != nil {
 		return fmt.Errorf("publish event: %w", err)
 	}
 	if cmd == nil {
@@ -282,11 +286,33 @@ func (s *Service) handle(ctx context.Context, d dgw.Dispatch, span trace.Span) e
 	if err != nil {
 		return fmt.Errorf("encode command: %w", err)
 	}
-	if _, err := s.o.Bus.Publish(ctx, subject, cmd.Id, payload); err != nil {
+	if err := s.publish(ctx, subject, cmd.Id, payload); err != nil {
 		return fmt.Errorf("publish command %s: %w", cmd.Name, err)
 	}
 	s.commands.WithLabelValues(cmd.Source.String(), cmd.Name).Inc()
 	return nil
+}
+
+// publish retries until the stream has the message or ctx ends. An event is never
+// dropped because NATS is briefly away: the shard waits (Discord keeps the rest for it),
+// and the message id makes a retry of a publish whose ack was lost harmless.
+func (s *Service) publish(ctx context.Context, subject, msgID string, payload []byte) error {
+	wait := 50 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		_, err := s.o.Bus.Publish(ctx, subject, msgID, payload)
+		if err == nil {
+			return nil
+		}
+		if attempt == 1 || attempt%20 == 0 {
+			s.o.Logger.WarnContext(ctx, "publish failed; retrying", "subject", subject, "attempt", attempt, "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w (last error: %w)", ctx.Err(), err)
+		case <-time.After(wait):
+		}
+		wait = min(wait*2, 2*time.Second)
+	}
 }
 
 // eventID is the event's identity for deduplication: the same event delivered twice (a

@@ -22,6 +22,8 @@ import (
 	"github.com/novera-bot/novera/services/community"
 	"github.com/novera-bot/novera/services/fun"
 	"github.com/novera-bot/novera/services/gateway"
+	"github.com/novera-bot/novera/services/league"
+	"github.com/novera-bot/novera/services/moderation"
 )
 
 // Options says where the dependencies are.
@@ -43,13 +45,15 @@ type Options struct {
 
 // Service names the stack knows.
 const (
-	Gateway   = "gateway"
-	Fun       = commands.ServiceFun
-	Community = commands.ServiceCommunity
+	Gateway    = "gateway"
+	Fun        = commands.ServiceFun
+	Community  = commands.ServiceCommunity
+	League     = commands.ServiceLeague
+	Moderation = commands.ServiceModeration
 )
 
 // AllServices lists every service, gateway first.
-func AllServices() []string { return []string{Gateway, Fun, Community} }
+func AllServices() []string { return []string{Gateway, Fun, Community, League, Moderation} }
 
 // Stack is a running set of services.
 type Stack struct {
@@ -83,7 +87,7 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 			_ = s.Stop(context.WithoutCancel(ctx))
 		}
 	}()
-	workers := map[string]workerFactory{Fun: fun.New, Community: community.New}
+	workers := map[string]workerFactory{Fun: fun.New, Community: community.New, League: league.New, Moderation: moderation.New}
 	for _, name := range o.Services {
 		a, err := s.newApp(ctx, name, o)
 		if err != nil {

@@ -7,29 +7,8 @@
 package main
 
 import (
-	"context"
-
 	"github.com/novera-bot/novera/libs/app"
-	"github.com/novera-bot/novera/libs/config"
 	"github.com/novera-bot/novera/services/community"
 )
 
-func main() {
-	app.Main(func(ctx context.Context) error {
-		env := config.FromOS()
-		a, err := app.New(ctx, app.Options{Name: "community", AdminAddr: env.Addr("ADMIN_ADDR", "0.0.0.0:9090"),
-			OTLPEndpoint: env.String("OTEL_EXPORTER_OTLP_ENDPOINT", "")})
-		if err != nil {
-			return err
-		}
-		deps, err := a.WorkerDeps(ctx, env)
-		if err != nil {
-			return err
-		}
-		w, err := community.New(ctx, deps)
-		if err != nil {
-			return err
-		}
-		return app.RunWorker(ctx, a, w)
-	})
-}
+func main() { app.WorkerMain("community", community.New) }

@@ -37,6 +37,8 @@ const (
 	Source_SOURCE_COMPONENT Source = 3
 	// A modal the bot opened, submitted.
 	Source_SOURCE_MODAL Source = 4
+	// A durable timer a handler scheduled earlier, now due (custom_id names it).
+	Source_SOURCE_TIMER Source = 5
 )
 
 // Enum value maps for Source.
@@ -47,6 +49,7 @@ var (
 		2: "SOURCE_PREFIX",
 		3: "SOURCE_COMPONENT",
 		4: "SOURCE_MODAL",
+		5: "SOURCE_TIMER",
 	}
 	Source_value = map[string]int32{
 		"SOURCE_UNSPECIFIED": 0,
@@ -54,6 +57,7 @@ var (
 		"SOURCE_PREFIX":      2,
 		"SOURCE_COMPONENT":   3,
 		"SOURCE_MODAL":       4,
+		"SOURCE_TIMER":       5,
 	}
 )
 
@@ -737,13 +741,14 @@ const file_novera_bus_v1_bus_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\v2\x15.novera.bus.v1.MemberR\x05value:\x028\x01\x1a9\n" +
 	"\vFieldsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01*m\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01*\x7f\n" +
 	"\x06Source\x12\x16\n" +
 	"\x12SOURCE_UNSPECIFIED\x10\x00\x12\x10\n" +
 	"\fSOURCE_SLASH\x10\x01\x12\x11\n" +
 	"\rSOURCE_PREFIX\x10\x02\x12\x14\n" +
 	"\x10SOURCE_COMPONENT\x10\x03\x12\x10\n" +
-	"\fSOURCE_MODAL\x10\x04*\x89\x02\n" +
+	"\fSOURCE_MODAL\x10\x04\x12\x10\n" +
+	"\fSOURCE_TIMER\x10\x05*\x89\x02\n" +
 	"\n" +
 	"OptionType\x12\x1b\n" +
 	"\x17OPTION_TYPE_UNSPECIFIED\x10\x00\x12\x16\n" +

@@ -1,0 +1,40 @@
+package commands
+
+import busv1 "github.com/novera-bot/novera/libs/buspb/novera/bus/v1"
+
+// leagueCommands are the league service's commands (SPEC.md §1): values, rankings,
+// activity and gold.
+func leagueCommands() []Command {
+	member := func(desc string, required bool) Option {
+		return Option{Name: "member", Description: desc, Type: busv1.OptionType_OPTION_TYPE_USER, Required: required}
+	}
+	integer := func(name, desc string) Option {
+		return Option{Name: name, Description: desc, Type: busv1.OptionType_OPTION_TYPE_INTEGER, Required: true}
+	}
+	league := func(c Command) Command {
+		c.Service, c.Category, c.GuildOnly = ServiceLeague, League, true
+		return c
+	}
+	return []Command{
+		league(Command{Name: "checkvalue", Description: "A member's value, rank and tier",
+			Aliases: []string{"value", "cv"}, Options: []Option{member("Whose value (default: yours)", false)}}),
+		league(Command{Name: "rankings", Description: "The top 10 players by value",
+			Aliases: []string{"leaderboard"}}),
+		league(Command{Name: "setvalue", Description: "Set a member's value (staff)", Access: Staff,
+			Options: []Option{member("Whose value to set", true), integer("value", "The new value in millions (0 or more)")}}),
+		league(Command{Name: "addvalue", Description: "Add to or take from a member's value (staff)", Access: Staff,
+			Options: []Option{member("Whose value to change", true), integer("amount", "Millions to add (negative to take away)")}}),
+		league(Command{Name: "valuehistory", Description: "The last 10 changes to a member's value",
+			Options: []Option{member("Whose history (default: yours)", false)}}),
+		league(Command{Name: "activity", Description: "Messages, reactions and activity score of a member",
+			Options: []Option{member("Whose activity (default: yours)", false)}}),
+		league(Command{Name: "checkgold", Description: "A member's gold balance",
+			Options: []Option{member("Whose gold (default: yours)", false)}}),
+		league(Command{Name: "goldrush", Description: "The top 10 by gold"}),
+		league(Command{Name: "addgold", Description: "Add to or take from a member's gold (staff)", Access: Staff,
+			Options: []Option{member("Whose gold to change", true), integer("amount", "Gold to add (negative to take away)")}}),
+		league(Command{Name: "resetgold", Description: "Reset a member's gold to 0 (staff)", Access: Staff,
+			Options: []Option{member("Whose gold to reset", true)}}),
+		league(Command{Name: "resetallgold", Description: "Reset everyone's gold to 0, after a confirmation (staff)", Access: Staff}),
+	}
+}
