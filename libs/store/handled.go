@@ -93,3 +93,32 @@ func PruneHandled(ctx context.Context, q Querier, schema string, cutoff time.Tim
 	}
 	return tag.RowsAffected(), nil
 }
+
+// Progress returns how many of event eventID's owed calls are recorded as done.
+func Progress(ctx context.Context, q Querier, schema, eventID string) (int, error) {
+	if err := checkSchema(schema); err != nil {
+		return 0, err
+	}
+	var n int
+	err := q.QueryRow(ctx, "SELECT progress FROM "+qualify(schema, "handled_events")+" WHERE event_id = $1", eventID).Scan(&n)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, ErrNotHandled
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store: progress of %s in %s: %w", eventID, schema, err)
+	}
+	return n, nil
+}
+
+// SetProgress records that the first n owed calls of event eventID are done. It never
+// moves progress backwards.
+func SetProgress(ctx context.Context, q Querier, schema, eventID string, n int) error {
+	if err := checkSchema(schema); err != nil {
+		return err
+	}
+	_, err := q.Exec(ctx, "UPDATE "+qualify(schema, "handled_events")+" SET progress = GREATEST(progress, $2) WHERE event_id = $1", eventID, n)
+	if err != nil {
+		return fmt.Errorf("store: set progress of %s in %s: %w", eventID, schema, err)
+	}
+	return nil
+}

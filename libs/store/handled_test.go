@@ -197,3 +197,25 @@ func sameJSON(t *testing.T, a, b []byte) bool {
 	}
 	return reflect.DeepEqual(va, vb)
 }
+
+func TestProgress(t *testing.T) {
+	pool := migratedPool(t, "fun")
+	ctx := t.Context()
+	if _, err := Progress(ctx, pool, "fun", "nope"); !errors.Is(err, ErrNotHandled) {
+		t.Errorf("unknown event: %v", err)
+	}
+	if err := InTx(ctx, pool, func(tx pgx.Tx) error {
+		_, err := MarkHandled(ctx, tx, "fun", "evt")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []struct{ set, want int }{{0, 0}, {3, 3}, {1, 3}, {5, 5}} {
+		if err := SetProgress(ctx, pool, "fun", "evt", step.set); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := Progress(ctx, pool, "fun", "evt"); err != nil || got != step.want {
+			t.Errorf("after SetProgress(%d): %d, %v; want %d", step.set, got, err, step.want)
+		}
+	}
+}

@@ -21,9 +21,9 @@ const interactionBudget = 2 * time.Second
 // thinkLater sends the thinking frame if the command is not answered before its delay,
 // and returns a function that cancels it. It never blocks the handler.
 func (w *Worker) thinkLater(ctx context.Context, cmd *busv1.Command) (stop func()) {
-	if cmd.Source == busv1.Source_SOURCE_TIMER || cmd.Source == busv1.Source_SOURCE_COMPONENT {
-		// Timers answer nobody; component handlers update their own message, which a
-		// deferral would replace with a new one.
+	if cmd.Source == busv1.Source_SOURCE_TIMER || cmd.Source == busv1.Source_SOURCE_EVENT || cmd.Source == busv1.Source_SOURCE_COMPONENT {
+		// Timers and events answer nobody; component handlers update their own message,
+		// which a deferral would replace with a new one.
 		return func() {}
 	}
 	delay := w.o.DeferAfter

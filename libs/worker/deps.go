@@ -35,11 +35,21 @@ func (d Deps) Options(service string, handlers map[string]Handler) Options {
 		Config: d.Config, Handlers: handlers, Logger: d.Logger.With("service", service), Tracer: d.Tracer, Metrics: d.Metrics}
 }
 
-// Build migrates a service's schema (the outbox table comes with it) and returns the
-// worker serving handlers: what every worker service's New does.
-func (d Deps) Build(ctx context.Context, service string, migrations fs.FS, handlers map[string]Handler) (*Worker, error) {
+// Build migrates a service's schema (the outbox and timers tables come with it) and returns
+// the worker serving handlers: what every worker service's New does. Options not set
+// from d can be adjusted by with (events to answer, companions).
+func (d Deps) Build(ctx context.Context, service string, migrations fs.FS, handlers map[string]Handler, with ...func(*Options)) (*Worker, error) {
 	if err := store.Migrate(ctx, d.Pool, service, migrations); err != nil {
 		return nil, fmt.Errorf("%s: %w", service, err)
 	}
-	return New(d.Options(service, handlers))
+	o := d.Options(service, handlers)
+	for _, f := range with {
+		f(&o)
+	}
+	return New(o)
+}
+
+// AnswerEvents sets the gateway events a service answers on Discord, by Discord type.
+func AnswerEvents(h map[string]Handler) func(*Options) {
+	return func(o *Options) { o.Events = h }
 }

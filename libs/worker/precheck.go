@@ -18,6 +18,9 @@ import (
 // should be retried rather than refused.
 func (w *Worker) precheck(ctx context.Context, r *Request) (Message, bool, error) {
 	cmd := r.Cmd
+	if cmd.Source == busv1.Source_SOURCE_EVENT {
+		return Message{}, true, nil // an event, not a member's command
+	}
 	def, ok := w.o.Registry.Lookup(cmd.Name)
 	if !ok {
 		// Only the service that owns UnknownSubject has handlers for unregistered names.

@@ -56,6 +56,9 @@ type Options struct {
 	Metrics  prometheus.Registerer
 	// Concurrency bounds handlers in flight (default 32).
 	Concurrency int
+	// Events are the gateway events (by Discord type) this service answers on Discord,
+	// handled like commands (see EventCommand).
+	Events map[string]Handler
 	// Companions start after and stop before the command consumer (event consumers).
 	Companions []Companion
 	// TimerInterval is how often due timers are looked for (default 1 s).
@@ -108,6 +111,9 @@ func New(o Options) (*Worker, error) {
 	w := &Worker{o: o, tracer: o.Tracer.Tracer("github.com/novera-bot/novera/libs/worker")}
 	// Every service can schedule timers, so every worker runs a scheduler.
 	w.o.Companions = append(w.o.Companions, &scheduler{w: w, interval: o.TimerInterval})
+	if len(o.Events) > 0 {
+		w.o.Companions = append(w.o.Companions, &eventReplies{w: w})
+	}
 	w.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "novera_command_duration_seconds",
 		Help:    "Time from a command's delivery to its last Discord call, by command and outcome.",
@@ -131,6 +137,14 @@ func New(o Options) (*Worker, error) {
 		}
 	}
 	return w, nil
+}
+
+// handler finds what serves cmd: an event handler for events, else the command's.
+func (w *Worker) handler(cmd *busv1.Command) Handler {
+	if cmd.Source == busv1.Source_SOURCE_EVENT {
+		return w.o.Events[cmd.EventType]
+	}
+	return w.o.Handlers[cmd.Name]
 }
 
 // schema is the service's PostgreSQL schema, where its handled_events (the outbox) live.
@@ -182,7 +196,7 @@ func (w *Worker) handleMsg(ctx context.Context, m bus.Msg) error {
 	if err := proto.Unmarshal(m.Data, &cmd); err != nil {
 		return bus.Permanent(fmt.Errorf("decode command: %w", err))
 	}
-	if w.o.Handlers[cmd.Name] == nil {
+	if w.handler(&cmd) == nil {
 		return bus.Permanent(fmt.Errorf("no handler for command %q on %s", cmd.Name, m.Subject))
 	}
 	return w.Handle(ctx, &cmd)
@@ -275,7 +289,11 @@ func (w *Worker) run(ctx context.Context, cmd *busv1.Command) ([]Action, string,
 			if !first {
 				return errAlreadyHandled
 			}
-			if err := w.o.Handlers[cmd.Name](ctx, req); err != nil {
+			h := w.handler(cmd)
+			if h == nil {
+				return bus.Permanent(fmt.Errorf("no handler for %q", cmd.Name))
+			}
+			if err := h(ctx, req); err != nil {
 				return err
 			}
 			return setOwed(ctx, tx, w.schema(), cmd.Id, req.actions)
@@ -327,16 +345,31 @@ func (w *Worker) redeliver(ctx context.Context, eventID string, owed []byte) err
 			return bus.Permanent(fmt.Errorf("decode owed actions of %s: %w", eventID, err))
 		}
 	}
-	return w.deliver(ctx, eventID, actions)
+	from, err := store.Progress(ctx, w.o.Pool, w.schema(), eventID)
+	if err != nil {
+		return fmt.Errorf("read progress of %s: %w", eventID, err)
+	}
+	return w.deliverFrom(ctx, eventID, actions, from)
 }
 
 func (w *Worker) deliver(ctx context.Context, eventID string, actions []Action) error {
-	for i := range actions {
+	return w.deliverFrom(ctx, eventID, actions, 0)
+}
+
+// deliverFrom performs actions[from:]. On a transient failure it records how far it got,
+// so the retry resumes there (a nonce per action index keeps any repeat harmless).
+func (w *Worker) deliverFrom(ctx context.Context, eventID string, actions []Action, from int) error {
+	for i := from; i < len(actions); i++ {
 		err := perform(ctx, w.o.Discord, &actions[i], nonceFor(eventID, i))
 		if err == nil {
 			continue
 		}
 		if discord.Transient(err) {
+			if i > from {
+				if perr := store.SetProgress(ctx, w.o.Pool, w.schema(), eventID, i); perr != nil {
+					w.o.Logger.WarnContext(ctx, "progress not recorded", "event_id", eventID, "err", perr)
+				}
+			}
 			return fmt.Errorf("%w: %w", errOwed, err)
 		}
 		code, status := discord.Code(err)

@@ -34,7 +34,10 @@ func New(ctx context.Context, deps worker.Deps) (*worker.Worker, error) {
 		"config":             func(ctx context.Context, r *worker.Request) error { return config(ctx, js, r) },
 		"giveaway":           giveaway,
 		commands.UnknownName: unknown,
-	})
+	}, worker.AnswerEvents(map[string]worker.Handler{
+		"GUILD_MEMBER_ADD":    welcome,
+		"GUILD_MEMBER_REMOVE": farewell,
+	}))
 }
 
 // unknown answers a command nobody owns: a typo after the prefix, or a slash command

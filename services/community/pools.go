@@ -20,7 +20,8 @@ var (
 
 func pools() []persona.Pool {
 	return []persona.Pool{helpTitle, helpEmpty, configTitle, configChanged, configUnknownKey, configBadValue,
-		giveawayTitle, giveawayOpen, giveawayEntered, giveawayAlready, giveawayClosed, giveawayEndTitle, giveawayWinner, giveawayNobody, giveawayBadInput}
+		giveawayTitle, giveawayOpen, giveawayEntered, giveawayAlready, giveawayClosed, giveawayEndTitle, giveawayWinner, giveawayNobody, giveawayBadInput,
+		welcomeTitle, welcomeLines, farewellLines}
 }
 
 // The configuration command's lines.
@@ -117,4 +118,28 @@ var (
 		Plain: []string{"The giveaway was not started: %s.", "Invalid giveaway: %s.", "Please fix the input: %s.",
 			"Cannot start the giveaway: %s.", "Input error: %s.", "Nothing started: %s.", "Giveaway refused: %s.",
 			"Check the command: %s."}}
+)
+
+// Welcome and farewell lines: %s is the new member's mention, or the leaver's name.
+var (
+	welcomeTitle = persona.Pool{Name: "welcome_title",
+		Sassy: []string{"👋 Fresh face alert!", "🎉 Someone new just walked in", "💖 Welcome to the family", "✨ A new player appears",
+			"🏟️ New signing!", "🌸 Say hi, everyone", "🥳 Look who's here", "⚽ Welcome to the pitch"},
+		Plain: []string{"Welcome", "New member", "Welcome to the server", "A new member joined", "Please welcome",
+			"Member joined", "Welcome aboard", "Hello and welcome"}}
+	welcomeLines = persona.Pool{Name: "welcome",
+		Sassy: []string{"Welcome %s! Mommy's been expecting you 💕 grab a tryout and show us what you've got.",
+			"%s just joined 🎉 be nice, everyone (or else 😤).", "Hi %s 👋 the pitch is that way, the drama is this way 🍿",
+			"%s has arrived ✨ get evaluated and climb those rankings!", "Look at you, %s 😍 welcome in!",
+			"Everyone say hi to %s 💖 they're cute, I checked.", "%s, welcome! Read the rules, then read them again 📜",
+			"A wild %s appeared 🐾 welcome to Novera!"},
+		Plain: []string{"Welcome to the server, %s.", "%s has joined. Welcome!", "Please welcome %s.",
+			"Hello %s, and welcome. Request an evaluation to get your value.", "%s joined the server.",
+			"Welcome %s. Please read the rules.", "Good to have you here, %s.", "Welcome aboard, %s."}}
+	farewellLines = persona.Pool{Name: "farewell",
+		Sassy: []string{"%s left 🥲 Mommy will pretend she's not hurt.", "Bye %s 👋 the door's always open (ish).",
+			"%s has left the building 🚪", "And just like that, %s is gone 💨", "%s rage-quit? Or just quit? 🤔 Bye!",
+			"Farewell, %s 🫡", "%s packed their boots and left 👟", "We lost %s 😢 more headpats for the rest of you."},
+		Plain: []string{"%s has left the server.", "Goodbye, %s.", "%s left.", "%s is no longer a member.",
+			"Farewell, %s.", "%s has departed.", "%s left the server. Goodbye.", "Member left: %s."}}
 )

@@ -270,6 +270,14 @@ func (s *Service) handle(ctx context.Context, d dgw.Dispatch, span trace.Span) e
 		if c, subj, ok := s.norm.fromMessage(&m, s.prefixes.Prefix(m.GuildID), d.ShardID, d.ReceivedAt); ok {
 			cmd, subject = c, subj
 		}
+	default:
+		// Nearly every other dispatch names its guild at the top level.
+		var g struct {
+			GuildID string `json:"guild_id"`
+		}
+		if json.Unmarshal(d.Data, &g) == nil {
+			ev.GuildId = g.GuildID
+		}
 	}
 	payload, err := proto.Marshal(ev)
 	if err != nil {

@@ -130,6 +130,7 @@ func run(ctx context.Context, s settings) error {
 	}
 	say("Novera is ready.")
 	if sim != nil {
+		say("Playground (use the bot in your browser): %s/", sim.URL())
 		say("Try it:  curl -s -d '{\"text\":\"/headpat\"}' %s/_sim/commands", sim.URL())
 		say("         curl -s %s/_sim/state", sim.URL())
 	}

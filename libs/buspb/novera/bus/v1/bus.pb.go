@@ -39,6 +39,8 @@ const (
 	Source_SOURCE_MODAL Source = 4
 	// A durable timer a handler scheduled earlier, now due (custom_id names it).
 	Source_SOURCE_TIMER Source = 5
+	// A gateway event a service answers (a member joined): event_type and event_raw say which.
+	Source_SOURCE_EVENT Source = 6
 )
 
 // Enum value maps for Source.
@@ -50,6 +52,7 @@ var (
 		3: "SOURCE_COMPONENT",
 		4: "SOURCE_MODAL",
 		5: "SOURCE_TIMER",
+		6: "SOURCE_EVENT",
 	}
 	Source_value = map[string]int32{
 		"SOURCE_UNSPECIFIED": 0,
@@ -58,6 +61,7 @@ var (
 		"SOURCE_COMPONENT":   3,
 		"SOURCE_MODAL":       4,
 		"SOURCE_TIMER":       5,
+		"SOURCE_EVENT":       6,
 	}
 )
 
@@ -479,8 +483,11 @@ type Command struct {
 	Locale     string `protobuf:"bytes,22,opt,name=locale,proto3" json:"locale,omitempty"`
 	// The id of the message a component belongs to.
 	ComponentMessageId string `protobuf:"bytes,23,opt,name=component_message_id,json=componentMessageId,proto3" json:"component_message_id,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// For SOURCE_EVENT: the Discord dispatch type and its raw JSON.
+	EventType     string `protobuf:"bytes,24,opt,name=event_type,json=eventType,proto3" json:"event_type,omitempty"`
+	EventRaw      []byte `protobuf:"bytes,25,opt,name=event_raw,json=eventRaw,proto3" json:"event_raw,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Command) Reset() {
@@ -674,6 +681,20 @@ func (x *Command) GetComponentMessageId() string {
 	return ""
 }
 
+func (x *Command) GetEventType() string {
+	if x != nil {
+		return x.EventType
+	}
+	return ""
+}
+
+func (x *Command) GetEventRaw() []byte {
+	if x != nil {
+		return x.EventRaw
+	}
+	return nil
+}
+
 var File_novera_bus_v1_bus_proto protoreflect.FileDescriptor
 
 const file_novera_bus_v1_bus_proto_rawDesc = "" +
@@ -704,7 +725,7 @@ const file_novera_bus_v1_bus_proto_rawDesc = "" +
 	"\vpermissions\x18\x06 \x01(\x04R\vpermissions\x12\x10\n" +
 	"\x03bot\x18\a \x01(\bR\x03bot\x12\x16\n" +
 	"\x06avatar\x18\b \x01(\tR\x06avatar\x12\x19\n" +
-	"\bin_guild\x18\t \x01(\bR\ainGuild\"\xd1\a\n" +
+	"\bin_guild\x18\t \x01(\bR\ainGuild\"\x8d\b\n" +
 	"\aCommand\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12/\n" +
@@ -734,21 +755,25 @@ const file_novera_bus_v1_bus_proto_rawDesc = "" +
 	"\vparse_error\x18\x15 \x01(\tR\n" +
 	"parseError\x12\x16\n" +
 	"\x06locale\x18\x16 \x01(\tR\x06locale\x120\n" +
-	"\x14component_message_id\x18\x17 \x01(\tR\x12componentMessageId\x1aO\n" +
+	"\x14component_message_id\x18\x17 \x01(\tR\x12componentMessageId\x12\x1d\n" +
+	"\n" +
+	"event_type\x18\x18 \x01(\tR\teventType\x12\x1b\n" +
+	"\tevent_raw\x18\x19 \x01(\fR\beventRaw\x1aO\n" +
 	"\n" +
 	"UsersEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12+\n" +
 	"\x05value\x18\x02 \x01(\v2\x15.novera.bus.v1.MemberR\x05value:\x028\x01\x1a9\n" +
 	"\vFieldsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01*\x7f\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01*\x91\x01\n" +
 	"\x06Source\x12\x16\n" +
 	"\x12SOURCE_UNSPECIFIED\x10\x00\x12\x10\n" +
 	"\fSOURCE_SLASH\x10\x01\x12\x11\n" +
 	"\rSOURCE_PREFIX\x10\x02\x12\x14\n" +
 	"\x10SOURCE_COMPONENT\x10\x03\x12\x10\n" +
 	"\fSOURCE_MODAL\x10\x04\x12\x10\n" +
-	"\fSOURCE_TIMER\x10\x05*\x89\x02\n" +
+	"\fSOURCE_TIMER\x10\x05\x12\x10\n" +
+	"\fSOURCE_EVENT\x10\x06*\x89\x02\n" +
 	"\n" +
 	"OptionType\x12\x1b\n" +
 	"\x17OPTION_TYPE_UNSPECIFIED\x10\x00\x12\x16\n" +
