@@ -83,7 +83,8 @@ const pink = 0xF47FFF
 func startHeadpatBot(t *testing.T, srv *discordsim.Server, demo *discordsim.Demo, picture string) {
 	t.Helper()
 	dg := simtest.Discordgo(t, srv)
-	dg.Identify.Intents = discordgo.IntentsGuilds | discordgo.IntentsGuildMessages | discordgo.IntentsMessageContent
+	dg.Identify.Intents = discordgo.IntentsGuilds | discordgo.IntentsGuildMessages | discordgo.IntentsMessageContent |
+		discordgo.IntentsDirectMessages
 	respond := func(s *discordgo.Session, i *discordgo.InteractionCreate, r *discordgo.InteractionResponse) {
 		if err := s.InteractionRespond(i.Interaction, r); err != nil {
 			t.Errorf("respond: %v", err)
@@ -186,8 +187,8 @@ func pictureServer(t *testing.T) string {
 // A person's round trip in headless Chromium: /headpat typed in the composer comes back as an
 // embed drawn like Discord's (checked in the DOM and on a screenshot); a button edits it in
 // place, a modal is filled in and answered ephemerally, a select menu is used, and a prefix
-// command is answered. PLAYGROUND_SCREENSHOT=path keeps the screenshot of the headpat
-// (docs/playground.png is made this way).
+// command is answered, in a channel and in a DM. PLAYGROUND_SCREENSHOT=path keeps the
+// screenshot of the headpat.
 func TestPlaygroundInChromium(t *testing.T) {
 	if testing.Short() {
 		t.Skip("drives headless Chromium: `make test` runs it")
@@ -273,4 +274,13 @@ func TestPlaygroundInChromium(t *testing.T) {
 	b.WaitJS("the prefix command and its answer", 10*time.Second, `
 		const texts = [...document.querySelectorAll('.msg .content')].map(c => c.textContent);
 		return texts.includes('!ping') && texts.includes('pong') ? 'yes' : ''`)
+
+	// The same in the acting member's DM with the bot.
+	b.Click(`button[data-dm]`)
+	b.WaitJS("the DM view", 5*time.Second, `return document.querySelector('#channel-name').textContent === 'Novera' && !document.querySelector('.msg') ? 'yes' : ''`)
+	b.TypeInto("#input", "!ping"+chromiumtest.Enter)
+	b.WaitJS("the answer in the DM", 10*time.Second, `
+		const texts = [...document.querySelectorAll('.msg .content')].map(c => c.textContent);
+		return texts.length === 2 && texts.includes('pong') ? 'yes' : ''`)
+	b.CheckPageErrors()
 }

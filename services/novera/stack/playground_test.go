@@ -21,7 +21,8 @@ func TestPlaygroundHeadpat(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end: starts the whole stack and headless Chromium")
 	}
-	e := newEnv(t)
+	// Only what a headpat needs: the other workers are not part of this round trip.
+	e := newEnv(t, Gateway, Fun)
 	b := chromiumtest.Start(t)
 	b.Open(e.sim.URL() + "/")
 	b.WaitJS("the bot shown online", 10*time.Second, `return document.querySelector('#status.up')?.textContent || ''`)
@@ -64,4 +65,5 @@ func TestPlaygroundHeadpat(t *testing.T) {
 	b.WaitJS("the answer to the prefix command", 15*time.Second, `
 		return [...document.querySelectorAll('.msg')].some(m => m.querySelector('.context')?.textContent.includes('!headpat') &&
 			m.querySelector('.embed-desc')?.textContent.includes('@Player Three')) ? 'yes' : ''`)
+	b.CheckPageErrors()
 }

@@ -246,6 +246,19 @@ func (b *Browser) Screenshot() []byte {
 	return png
 }
 
+// CheckPageErrors fails the test if the page recorded script errors in
+// window.playgroundErrors (the playground does).
+func (b *Browser) CheckPageErrors() {
+	b.t.Helper()
+	var errs []string
+	if err := b.Eval(&errs, `return window.playgroundErrors || []`); err != nil {
+		b.t.Fatal(err)
+	}
+	for _, e := range errs {
+		b.t.Errorf("script error in the page: %s", e)
+	}
+}
+
 // CheckScreenshot fails the test unless shot is a real picture of a page: a PNG of at least
 // 1000×600 pixels with many colours and a vertical run of at least minRun pixels of the colour
 // rgb (0xRRGGBB), such as an embed's colour bar. It logs what it found.

@@ -11,11 +11,21 @@ const TEXT_CHANNELS = new Set([0, 5]); // guild text and announcement channels
 
 const $ = (id) => document.getElementById(id);
 
+// Script errors are kept where the browser tests can read them: a page that throws must not
+// pass because the element a test waits for happened to be drawn first.
+window.playgroundErrors = [];
+window.addEventListener('error', (ev) => window.playgroundErrors.push(String(ev.message)));
+window.addEventListener('unhandledrejection', (ev) => window.playgroundErrors.push(String(ev.reason)));
+
 const ui = {
   state: null,
   guildId: '',
   channelId: '',
   userId: '',
+  // dm is set while the acting member talks to the bot in their DM; its channel id is
+  // learned from the first answer there (dmChannels: user id → channel id).
+  dm: false,
+  dmChannels: new Map(),
   // Ephemeral messages are never in a channel's history: the page keeps those it was given,
   // by message id, and updates them when a click edits them.
   ephemeral: new Map(),
@@ -25,7 +35,9 @@ const ui = {
   notes: [],
   history: [],
   drawn: new Map(), // message id → {key, el}
+  stateSig: '',
   pollTimer: 0,
+  pollGen: 0,
   suggestion: -1,
   // Whether the channel follows new messages: true until the person scrolls up.
   stick: true,
@@ -180,29 +192,33 @@ function escapeHTML(s) {
 }
 
 function inline(s) {
-  // s is escaped: < and > appear as &lt; and &gt;.
+  // s is escaped: < and > appear as &lt; and &gt;. Mentions, timestamps and links become HTML
+  // first and are set aside, so the styling rules below never touch their markup or URLs.
+  const kept = [];
+  const keep = (html) => `\u0000${kept.push(html) - 1}\u0000`;
   return s
-    .replace(/&lt;@!?(\d+)&gt;/g, (_, id) => `<span class="mention">@${escapeHTML(displayName(id))}</span>`)
+    .replace(/&lt;@!?(\d+)&gt;/g, (_, id) => keep(`<span class="mention">@${escapeHTML(displayName(id))}</span>`))
     .replace(/&lt;@&amp;(\d+)&gt;/g, (_, id) => {
       const r = role(id);
       const c = r && r.color ? hex(r.color) : '';
-      return `<span class="mention"${c ? ` style="color:${c};background:${c}33"` : ''}>@${escapeHTML(r ? r.name : 'deleted-role')}</span>`;
+      return keep(`<span class="mention"${c ? ` style="color:${c};background:${c}33"` : ''}>@${escapeHTML(r ? r.name : 'deleted-role')}</span>`);
     })
-    .replace(/&lt;#(\d+)&gt;/g, (_, id) => `<span class="mention">#${escapeHTML(channel(id)?.name ?? 'unknown')}</span>`)
+    .replace(/&lt;#(\d+)&gt;/g, (_, id) => keep(`<span class="mention">#${escapeHTML(channel(id)?.name ?? 'unknown')}</span>`))
     .replace(/&lt;a?:(\w+):\d+&gt;/g, ':$1:')
     .replace(/&lt;t:(-?\d+)(?::([tTdDfFR]))?&gt;/g, (_, ts, style) => {
       const d = new Date(Number(ts) * 1000);
-      return `<time>${escapeHTML(style === 'R' ? relative(d) : d.toLocaleString())}</time>`;
+      return keep(`<time>${escapeHTML(style === 'R' ? relative(d) : d.toLocaleString())}</time>`);
     })
-    .replace(/\[([^\]]+)\]\((https?:\/\/[^)\s]+)\)/g, '<a href="$2" target="_blank" rel="noreferrer">$1</a>')
-    .replace(/(^|[\s(])(https?:\/\/[^\s<]+)/g, '$1<a href="$2" target="_blank" rel="noreferrer">$2</a>')
+    .replace(/\[([^\]]+)\]\((https?:\/\/[^)\s]+)\)/g, (_, text, url) => keep(`<a href="${url}" target="_blank" rel="noreferrer">${text}</a>`))
+    .replace(/(^|[\s(])(https?:\/\/[^\s<\u0000]+)/g, (_, pre, url) => pre + keep(`<a href="${url}" target="_blank" rel="noreferrer">${url}</a>`))
     .replace(/\*\*\*(.+?)\*\*\*/g, '<b><i>$1</i></b>')
     .replace(/\*\*(.+?)\*\*/g, '<b>$1</b>')
     .replace(/__(.+?)__/g, '<u>$1</u>')
     .replace(/(^|[^\w*])\*(?!\s)(.+?)\*(?!\w)/g, '$1<i>$2</i>')
     .replace(/(^|[^\w])_(?!\s)(.+?)_(?!\w)/g, '$1<i>$2</i>')
     .replace(/~~(.+?)~~/g, '<s>$1</s>')
-    .replace(/\|\|(.+?)\|\|/g, '<span class="spoiler">$1</span>');
+    .replace(/\|\|(.+?)\|\|/g, '<span class="spoiler">$1</span>')
+    .replace(/\u0000(\d+)\u0000/g, (_, i) => kept[Number(i)]);
 }
 
 function relative(d) {
@@ -440,11 +456,15 @@ function note(text) {
   render();
 }
 
+// poll reads the channel's history now and then every POLL_MS. Calling it again (after an
+// action) takes over: a poll still waiting for its answer then neither draws nor reschedules.
 async function poll() {
   clearTimeout(ui.pollTimer);
+  const gen = ++ui.pollGen;
   const cid = ui.channelId;
   if (cid) {
     const res = await api('GET', `/_sim/channels/${cid}/messages`).catch((e) => ({ error: String(e) }));
+    if (gen !== ui.pollGen) return;
     if (cid === ui.channelId && res.messages) {
       ui.history = res.messages;
       render();
@@ -458,6 +478,13 @@ async function poll() {
 
 // take handles the control API's answer to anything the user did.
 function take(res, context) {
+  if (context.dm) {
+    const cid = (res.replies ?? []).find((r) => r.channel_id)?.channel_id;
+    if (cid) {
+      ui.dmChannels.set(context.userId, cid);
+      if (ui.dm && ui.userId === context.userId) ui.channelId = cid;
+    }
+  }
   if (res.interaction_id && context?.text) {
     ui.invocations.set(res.interaction_id, { userId: context.userId, text: context.text });
   }
@@ -516,9 +543,11 @@ async function send(text) {
   ui.stick = true;
   text = mentionize(text);
   const userId = ui.userId;
-  const body = { guild_id: ui.guildId, channel_id: ui.channelId, user_id: userId, text, timeout_ms: 10000 };
+  const body = ui.dm
+    ? { dm: true, user_id: userId, text, timeout_ms: 10000 }
+    : { guild_id: ui.guildId, channel_id: ui.channelId, user_id: userId, text, timeout_ms: 10000 };
   const res = await api('POST', '/_sim/commands', body).catch((e) => ({ error: String(e) }));
-  take(res, { userId, text });
+  take(res, { userId, text, dm: ui.dm });
 }
 
 async function click(msg, comp, values, el) {
@@ -602,23 +631,27 @@ function drawPickers() {
   if (!g) return;
   const chans = g.channels.filter((c) => TEXT_CHANNELS.has(c.type)).sort((a, b) => a.position - b.position);
   fillSelect($('channel'), chans.map((c) => ({ value: c.id, label: '#' + c.name })), ui.channelId);
+  const dmButton = h('button', { class: 'chan' + (ui.dm ? ' on' : ''), role: 'listitem', 'data-dm': true },
+    h('span', { class: 'hash' }, '@'), st.application.bot_name);
+  dmButton.addEventListener('click', pickDM);
   $('channels').replaceChildren(h('div', { class: 'chan-cat' }, 'Text channels'), ...chans.map((c) => {
-    const b = h('button', { class: 'chan' + (c.id === ui.channelId ? ' on' : ''), role: 'listitem', 'data-channel-id': c.id },
+    const b = h('button', { class: 'chan' + (!ui.dm && c.id === ui.channelId ? ' on' : ''), role: 'listitem', 'data-channel-id': c.id },
       h('span', { class: 'hash' }, '#'), c.name);
     b.addEventListener('click', () => pickChannel(c.id));
     return b;
-  }));
+  }), h('div', { class: 'chan-cat' }, 'Direct messages'), dmButton);
   const people = g.members.filter((m) => !m.bot);
   fillSelect($('user'), people.map((m) => ({ value: m.id, label: m.nick || m.global_name || m.username })), ui.userId);
   const me = member(ui.userId);
   $('me-avatar').replaceWith(Object.assign(avatar(ui.userId, displayName(ui.userId), 'small'), { id: 'me-avatar' }));
   $('me-roles').replaceChildren(...(me?.roles ?? []).map(role).filter(Boolean).sort((a, b) => b.position - a.position).map(roleChip));
   drawMembers(g);
-  const c = channel(ui.channelId);
+  const c = ui.dm ? { name: st.application.bot_name, topic: `Your direct messages with ${st.application.bot_name}` } : channel(ui.channelId);
+  document.querySelector('#chat .bar .hash').textContent = ui.dm ? '@' : '#';
   $('channel-name').textContent = c?.name ?? '';
   $('channel-topic').textContent = c?.topic ?? '';
   const other = people.find((m) => m.id !== ui.userId && m.id !== g.owner_id) ?? people.find((m) => m.id !== ui.userId);
-  $('input').placeholder = `Message #${c?.name ?? ''}: try /headpat member:@${other?.username ?? 'someone'} or !help`;
+  $('input').placeholder = `Message ${ui.dm ? '@' : '#'}${c?.name ?? ''}: try /headpat member:@${other?.username ?? 'someone'} or !help`;
   const online = (st.sessions ?? []).some((s) => s.connected);
   const status = $('status');
   status.className = 'status ' + (online ? 'up' : 'down');
@@ -652,6 +685,7 @@ function drawMembers(g) {
 
 function pickGuild(id) {
   ui.guildId = id;
+  ui.dm = false;
   const g = guild();
   const demo = ui.state.demo;
   const chans = g.channels.filter((c) => TEXT_CHANNELS.has(c.type)).sort((a, b) => a.position - b.position);
@@ -666,7 +700,18 @@ function pickGuild(id) {
   poll();
 }
 
+function pickDM() {
+  ui.dm = true;
+  ui.channelId = ui.dmChannels.get(ui.userId) ?? '';
+  ui.history = [];
+  ui.stick = true;
+  drawPickers();
+  render();
+  poll();
+}
+
 function pickChannel(id) {
+  ui.dm = false;
   ui.channelId = id;
   ui.stick = true;
   ui.history = [];
@@ -677,6 +722,10 @@ function pickChannel(id) {
 
 function pickUser(id) {
   ui.userId = id;
+  if (ui.dm) {
+    pickDM();
+    return;
+  }
   drawPickers();
   render();
 }
@@ -688,6 +737,10 @@ async function loadState() {
     $('status').textContent = 'simulator unreachable';
     return;
   }
+  // Redraw the pickers only when something changed, so an open drop-down stays open.
+  const sig = JSON.stringify(st);
+  if (sig === ui.stateSig) return;
+  ui.stateSig = sig;
   const first = !ui.state;
   ui.state = st;
   if (first || !guild()) {
