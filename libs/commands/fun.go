@@ -14,6 +14,7 @@ func funCommands() []Command {
 	return []Command{
 		fun(Command{Name: "headpat", Description: "Give someone a headpat from Mommy (or get one yourself)", Options: target("Who gets the pat")}),
 		fun(Command{Name: "spank", Description: "A playful spank from Mommy", Options: target("Who gets it")}),
+		fun(Command{Name: "spill", Description: "Mommy spills some tea about the server"}),
 		fun(Command{Name: "shopping", Description: "What Mommy bought today"}),
 		fun(Command{Name: "tipjar", Description: "Peek into Mommy's special fund"}),
 		fun(Command{Name: "confess", Description: "One of Mommy's confessions"}),

@@ -25,5 +25,6 @@ func New(ctx context.Context, deps worker.Deps) (*worker.Worker, error) {
 		"shopping": themed(shoppingTitle, shoppingLines, persona.ColorPink),
 		"tipjar":   themed(tipjarTitle, tipjarLines, persona.ColorGold),
 		"confess":  themed(confessTitle, confessLines, persona.ColorBlue),
+		"spill":    spill,
 	})
 }

@@ -143,5 +143,6 @@ var (
 func pools() []persona.Pool {
 	return []persona.Pool{headpatTitle, headpatLines, headpatCount, headpatSelf, headpatBot, needHeadpatRole, goodboyTitle, goodboyLines,
 		spankTitle, spankLines, spankCount, spankSelf, spankBot, needSpankRole,
-		shoppingTitle, shoppingLines, tipjarTitle, tipjarLines, confessTitle, confessLines}
+		shoppingTitle, shoppingLines, tipjarTitle, tipjarLines, confessTitle, confessLines,
+		spillTitle, spill0, spill1, spill2, spill3}
 }

@@ -1,0 +1,66 @@
+package fun
+
+import "github.com/novera-bot/novera/libs/persona"
+
+// Spill's gossip: templates by how many members they name (%s each, never the author).
+var (
+	spillTitle = persona.Pool{Name: "spill_title",
+		Sassy: []string{"☕ Spilling the tea", "🫖 Fresh tea, piping hot", "👀 You didn't hear it from me", "🍵 Tea time, darlings",
+			"🤫 Gossip hour", "💅 Mommy has news", "📰 Breaking (not really) news", "🗣️ The walls have ears"},
+		Plain: []string{"Gossip", "The latest rumour", "Server gossip", "A rumour", "Word on the street", "Overheard",
+			"Today's gossip", "Rumour mill"}}
+	spill0 = persona.Pool{Name: "spill_none",
+		Sassy: []string{"Someone in here still celebrates own goals 🙄 I'm not naming names. Yet.",
+			"A certain player practises penalties against a wall and still misses 💀",
+			"I heard someone rage-quit a 1v1 and blamed the Wi-Fi 📶",
+			"Somebody's value is held together by one lucky tryout 🤭",
+			"Rumour says a goalkeeper here has never touched the ball 🧤",
+			"One of you typed 'gg ez' and then lost the rematch 😬",
+			"Someone renamed themselves 'Messi' and it did NOT help ⚽",
+			"There's a player who asks for headpats in their sleep 😴"},
+		Plain: []string{"Someone here still celebrates own goals.", "A player reportedly practises penalties daily.",
+			"Word is someone blamed their Wi-Fi after a loss.", "Rumour has it a tryout went surprisingly well.",
+			"A goalkeeper here is said to have a quiet record.", "Someone said 'gg ez' and lost the rematch.",
+			"A player renamed themselves after a star striker.", "Someone is said to love headpats."}}
+	spill1 = persona.Pool{Name: "spill_one",
+		Sassy: []string{"%s was seen practising celebrations before even scoring 💃",
+			"Word is %s still watches their own highlight reel every night 📼",
+			"%s asked Mommy for a value boost. Denied 💅",
+			"I heard %s has a poster of themselves on the wall 🖼️",
+			"%s once dribbled past three players… and then the ball went out 🙈",
+			"Rumour: %s sets their alarm for wager nights 🔔",
+			"%s thinks nobody noticed that own goal. We noticed 👀",
+			"%s is secretly the goodboy of everyone's heart 🐶",
+			"Apparently %s trains with cones named after their rivals 🚧",
+			"%s bragged about their value in DMs. Screenshots exist 📸"},
+		Plain: []string{"%s was seen practising goal celebrations.", "Word is %s rewatches their highlights often.",
+			"%s reportedly asked about a value increase.", "%s is rumoured to have a poster of themselves.",
+			"%s once dribbled past three defenders, then lost the ball.", "%s is said to never miss a wager night.",
+			"%s is still thinking about that own goal.", "%s is quietly a fan favourite.",
+			"%s reportedly trains with named cones.", "%s is said to mention their value often."}}
+	spill2 = persona.Pool{Name: "spill_two",
+		Sassy: []string{"%s and %s were seen arguing about who's the real CF 🥊",
+			"Tea: %s lost a wager to %s and hasn't spoken about it since 🤐",
+			"%s keeps passing to %s. Coincidence? I think not 💞",
+			"%s says %s is overrated. Discuss 🍿",
+			"Rumour: %s and %s have a secret handshake 🤝",
+			"%s taught %s everything they know. It shows 😬",
+			"%s blocked %s after a 2v2. Drama! 🎭",
+			"%s and %s both claim that goal. Only one is lying 👀"},
+		Plain: []string{"%s and %s disagree on who should play CF.", "%s reportedly lost a wager to %s.",
+			"%s seems to pass to %s a lot.", "%s thinks %s is overrated.", "%s and %s have a handshake, apparently.",
+			"%s is said to have coached %s.", "%s and %s had a disagreement after a 2v2.", "%s and %s both claim the same goal."}}
+	spill3 = persona.Pool{Name: "spill_three",
+		Sassy: []string{"%s, %s and %s formed a secret team and lost to a 1v1 player 💀",
+			"Tea: %s told %s what %s said about them. Chaos ensued 🌪️",
+			"%s, %s and %s all want the same position. Mommy's getting popcorn 🍿",
+			"%s carried %s and %s in a 3v3 and won't let anyone forget it 🏋️",
+			"Rumour: %s, %s and %s have a group chat without you 📱",
+			"%s scored, %s celebrated, %s took the credit 🙄",
+			"%s, %s and %s are planning a wager heist 🕵️",
+			"%s owes %s, who owes %s. It's a whole economy 💸"},
+		Plain: []string{"%s, %s and %s formed a team and lost unexpectedly.", "%s told %s what %s said.",
+			"%s, %s and %s all want the same position.", "%s reportedly carried %s and %s in a 3v3.",
+			"%s, %s and %s have a group chat.", "%s scored, %s celebrated, and %s took the credit.",
+			"%s, %s and %s are planning a wager.", "%s owes %s, who owes %s."}}
+)
