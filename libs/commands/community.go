@@ -20,6 +20,11 @@ func communityCommands() []Command {
 			},
 		},
 		{
+			Name: "tickets", Description: "Team tickets: post the panel for creating teams and joining tournaments (staff)",
+			Service: ServiceCommunity, Category: General, Access: Staff, GuildOnly: true,
+			Subcommands: []Subcommand{{Name: "panel", Description: "Post the team tickets panel in this channel"}},
+		},
+		{
 			Name: "config", Description: "Show or change this server's Novera settings (staff)",
 			Service: ServiceCommunity, Category: Moderation, Access: Staff, GuildOnly: true,
 			Subcommands: []Subcommand{

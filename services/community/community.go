@@ -33,6 +33,7 @@ func New(ctx context.Context, deps worker.Deps) (*worker.Worker, error) {
 		"help":               func(ctx context.Context, r *worker.Request) error { return help(reg, r) },
 		"config":             func(ctx context.Context, r *worker.Request) error { return config(ctx, js, r) },
 		"giveaway":           giveaway,
+		"tickets":            tickets,
 		commands.UnknownName: unknown,
 	}, worker.AnswerEvents(map[string]worker.Handler{
 		"GUILD_MEMBER_ADD":    welcome,

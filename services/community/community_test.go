@@ -39,3 +39,17 @@ func TestSuggest(t *testing.T) {
 		t.Errorf("suggest(role.godboy) = %s", got)
 	}
 }
+
+func TestTeamName(t *testing.T) {
+	for _, tc := range []struct {
+		in string
+		ok bool
+	}{{"Night Owls", true}, {"  padded  ", true}, {"", false}, {"   ", false}, {strings.Repeat("é", 50), true}, {strings.Repeat("x", 51), false}} {
+		if _, err := teamName(tc.in); (err == nil) != tc.ok {
+			t.Errorf("teamName(%q): %v", tc.in, err)
+		}
+	}
+	if got := splitPlayers("a, b\n c;;\n"); len(got) != 3 || got[2] != "c" {
+		t.Errorf("splitPlayers: %q", got)
+	}
+}

@@ -21,7 +21,8 @@ var (
 func pools() []persona.Pool {
 	return []persona.Pool{helpTitle, helpEmpty, configTitle, configChanged, configUnknownKey, configBadValue,
 		giveawayTitle, giveawayOpen, giveawayEntered, giveawayAlready, giveawayClosed, giveawayEndTitle, giveawayWinner, giveawayNobody, giveawayBadInput,
-		welcomeTitle, welcomeLines, farewellLines}
+		welcomeTitle, welcomeLines, farewellLines,
+		ticketPanelTitle, ticketPanelLines, ticketTeamTitle, ticketJoinTitle, ticketBad}
 }
 
 // The configuration command's lines.
@@ -142,4 +143,38 @@ var (
 			"Farewell, %s 🫡", "%s packed their boots and left 👟", "We lost %s 😢 more headpats for the rest of you."},
 		Plain: []string{"%s has left the server.", "Goodbye, %s.", "%s left.", "%s is no longer a member.",
 			"Farewell, %s.", "%s has departed.", "%s left the server. Goodbye.", "Member left: %s."}}
+)
+
+// Team tickets' lines: %s in the titles is the team's name; in ticketBad, the reason.
+var (
+	ticketPanelTitle = persona.Pool{Name: "ticket_panel_title",
+		Sassy: []string{"🎟️ Team tickets", "🛡️ Build your squad", "🏆 Teams & tournaments", "📋 Sign-up desk",
+			"⚽ Assemble your team", "🤝 Squad goals", "🎫 Ticket booth", "🏟️ Team headquarters"},
+		Plain: []string{"Team tickets", "Teams and tournaments", "Team registration", "Sign-ups", "Create or join",
+			"Tournament registration", "Team desk", "Registration"}}
+	ticketPanelLines = persona.Pool{Name: "ticket_panel",
+		Sassy: []string{"Make a team or throw one into the tournament 💪 buttons below, cuties.",
+			"Got a squad? Register it here ✨ Mommy's keeping score.", "Captains, this way 👉 create a team or join the tournament.",
+			"Teams need names, names need creativity 🎨 click below!", "Tournament glory awaits 🏆 sign up below.",
+			"Pick a button, fill the form, become legends 💅", "Squad up 🤝 and let Mommy know who's playing where.",
+			"No team? No problem. Make one right here 🛠️"},
+		Plain: []string{"Use the buttons to create a team or join the tournament.", "Register a team or sign up for the tournament below.",
+			"Captains can register teams here.", "Create a team with its line-up, or enter the tournament.",
+			"Choose an option below to register.", "Team registration and tournament sign-up.",
+			"Fill in the form to register your team.", "Sign up your team using the buttons."}}
+	ticketTeamTitle = persona.Pool{Name: "ticket_team_title",
+		Sassy: []string{"🛡️ %s is official!", "✨ Welcome to the league, %s", "🎉 %s just formed", "💪 Team %s registered",
+			"⚽ %s enters the scene", "🏟️ Say hi to %s", "📋 %s signed in", "🔥 %s is ready to play"},
+		Plain: []string{"Team created: %s", "New team: %s", "%s registered", "Team %s", "Registration: %s",
+			"%s has been created", "Team registered: %s", "Created: %s"}}
+	ticketJoinTitle = persona.Pool{Name: "ticket_join_title",
+		Sassy: []string{"🏆 %s joined the tournament!", "🎟️ %s is in", "⚔️ %s enters the bracket", "✨ %s signed up",
+			"🔥 Watch out for %s", "💥 %s wants the trophy", "🎉 %s is tournament-bound", "📣 %s registered"},
+		Plain: []string{"Tournament entry: %s", "%s joined the tournament", "%s is registered for the tournament",
+			"Entry received: %s", "%s signed up", "Tournament sign-up: %s", "%s entered", "New entry: %s"}}
+	ticketBad = persona.Pool{Name: "ticket_bad",
+		Sassy: []string{"Oops: %s 🙈 nothing was saved.", "Hmm, %s 🤔 try again, sweetie.", "Can't register that: %s 💅",
+			"Not quite, darling: %s 🫠", "Mommy needs fixes: %s 📝", "Close! But %s 💋", "Nope: %s 😅", "Try again, cutie: %s 🔁"},
+		Plain: []string{"Registration failed: %s.", "Not saved: %s.", "Please correct the form: %s.", "Invalid form: %s.",
+			"Could not register: %s.", "Input error: %s.", "Nothing was stored: %s.", "Please fix: %s."}}
 )
