@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/novera-bot/novera/libs/bus"
+	busv1 "github.com/novera-bot/novera/libs/buspb/novera/bus/v1"
 	"github.com/novera-bot/novera/libs/commands"
 	"github.com/novera-bot/novera/libs/discord"
 	"github.com/novera-bot/novera/libs/guildconfig"
@@ -50,6 +51,13 @@ func (d Deps) Build(ctx context.Context, service string, migrations fs.FS, handl
 }
 
 // AnswerEvents sets the gateway events a service answers on Discord, by Discord type.
-func AnswerEvents(h map[string]Handler) func(*Options) {
-	return func(o *Options) { o.Events = h }
+// keep, if given, picks the events worth a transaction (a word in a chat message); the
+// others are acknowledged without touching the database.
+func AnswerEvents(h map[string]Handler, keep ...func(*busv1.Event) bool) func(*Options) {
+	return func(o *Options) {
+		o.Events = h
+		if len(keep) > 0 {
+			o.KeepEvent = keep[0]
+		}
+	}
 }

@@ -49,6 +49,9 @@ func (e *eventReplies) handle(ctx context.Context, m bus.Msg) error {
 	if err := proto.Unmarshal(m.Data, &ev); err != nil {
 		return bus.Permanent(fmt.Errorf("decode event: %w", err))
 	}
+	if keep := e.w.o.KeepEvent; keep != nil && !keep(&ev) {
+		return nil
+	}
 	return e.w.Handle(ctx, EventCommand(&ev))
 }
 

@@ -59,6 +59,8 @@ type Options struct {
 	// Events are the gateway events (by Discord type) this service answers on Discord,
 	// handled like commands (see EventCommand).
 	Events map[string]Handler
+	// KeepEvent, if set, filters Events before any database work.
+	KeepEvent func(*busv1.Event) bool
 	// Companions start after and stop before the command consumer (event consumers).
 	Companions []Companion
 	// TimerInterval is how often due timers are looked for (default 1 s).

@@ -26,5 +26,5 @@ func New(ctx context.Context, deps worker.Deps) (*worker.Worker, error) {
 		"tipjar":   themed(tipjarTitle, tipjarLines, persona.ColorGold),
 		"confess":  themed(confessTitle, confessLines, persona.ColorBlue),
 		"spill":    spill,
-	})
+	}, worker.AnswerEvents(map[string]worker.Handler{"MESSAGE_CREATE": clanker}, mentionsClanker))
 }

@@ -144,5 +144,5 @@ func pools() []persona.Pool {
 	return []persona.Pool{headpatTitle, headpatLines, headpatCount, headpatSelf, headpatBot, needHeadpatRole, goodboyTitle, goodboyLines,
 		spankTitle, spankLines, spankCount, spankSelf, spankBot, needSpankRole,
 		shoppingTitle, shoppingLines, tipjarTitle, tipjarLines, confessTitle, confessLines,
-		spillTitle, spill0, spill1, spill2, spill3}
+		spillTitle, spill0, spill1, spill2, spill3, clankerRetort}
 }

@@ -23,3 +23,19 @@ func TestPools(t *testing.T) {
 		}
 	}
 }
+
+func TestClankerRoasts(t *testing.T) {
+	if len(clankerRoasts) < 8 {
+		t.Errorf("%d roasts, want at least 8", len(clankerRoasts))
+	}
+	for _, roast := range clankerRoasts {
+		if len(roast) < 2 {
+			t.Errorf("a roast is multi-line: %q", roast)
+		}
+		for _, line := range roast {
+			if line == "" || len(line) > 2000 || strings.Contains(line, "<@") || strings.Contains(line, "@everyone") {
+				t.Errorf("bad roast line %q", line)
+			}
+		}
+	}
+}
