@@ -32,8 +32,10 @@ func (p Pool) Pick(r *rand.Rand, sassy bool, args ...any) string {
 	if sassy || len(lines) == 0 {
 		lines = p.Sassy
 	}
-	return fmt.Sprintf(lines[r.IntN(len(lines))], args...)
+	return sprintf(lines[r.IntN(len(lines))], args...)
 }
+
+func sprintf(line string, args ...any) string { return fmt.Sprintf(line, args...) }
 
 // Check reports what is wrong with a pool: empty voices, repeated lines, lines over max
 // characters, lines whose format verbs differ from the first line's (every line is

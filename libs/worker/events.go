@@ -29,6 +29,13 @@ type Companion interface {
 // answers nobody, so there is no outbox: the handler's writes and the handled record are
 // one transaction, and a redelivered event is skipped.
 type EventConsumer struct {
+	// Keep, if set, picks the events worth a transaction; the rest are acknowledged at
+	// once (a service that cares about a few chat messages must not pay for all of them).
+	Keep func(*busv1.Event) bool
+	// Concurrency bounds events in flight (default 8); 1 keeps the stream's order, for
+	// handlers where a later event depends on an earlier one.
+	Concurrency int
+
 	deps    Deps
 	service string
 	types   []string
@@ -48,7 +55,7 @@ func NewEventConsumer(deps Deps, service string, types []string, h EventHandler)
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &EventConsumer{deps: deps, service: service, types: types, h: h, log: log.With("service", service, "consumer", "events")}, nil
+	return &EventConsumer{Concurrency: 8, deps: deps, service: service, types: types, h: h, log: log.With("service", service, "consumer", "events")}, nil
 }
 
 // Durable is the consumer's name on the EVENTS stream. EVENTS keeps messages by limits, not
@@ -63,7 +70,7 @@ func (c *EventConsumer) Start(ctx context.Context) error {
 		subjects[i] = bus.EventSubject(t)
 	}
 	cons, err := c.deps.Bus.Consume(ctx, bus.ConsumerConfig{
-		Stream: bus.StreamEvents, Durable: c.Durable(), FilterSubjects: subjects, Concurrency: 8,
+		Stream: bus.StreamEvents, Durable: c.Durable(), FilterSubjects: subjects, Concurrency: max(c.Concurrency, 1),
 		Description: "gateway events for the " + c.service + " service",
 	}, c.handle)
 	if err != nil {
@@ -85,6 +92,9 @@ func (c *EventConsumer) handle(ctx context.Context, m bus.Msg) error {
 	var ev busv1.Event
 	if err := proto.Unmarshal(m.Data, &ev); err != nil {
 		return bus.Permanent(fmt.Errorf("decode event: %w", err))
+	}
+	if c.Keep != nil && !c.Keep(&ev) {
+		return nil
 	}
 	return c.Handle(ctx, &ev)
 }

@@ -17,8 +17,16 @@ const Schema = commands.ServiceFun
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-// New migrates the fun schema and returns the worker that serves the fun commands.
+// New migrates the fun schema and returns the worker that serves the fun commands, with
+// the clanker roast on chat messages and the tier learning on reactions beside it.
 func New(ctx context.Context, deps worker.Deps) (*worker.Worker, error) {
+	tiers, err := worker.NewEventConsumer(deps, Schema, []string{"MESSAGE_CREATE", "MESSAGE_REACTION_ADD", "MESSAGE_REACTION_REMOVE"}, learnTiers)
+	if err != nil {
+		return nil, err
+	}
+	// A reaction must meet its message's tier link, made by the earlier MESSAGE_CREATE:
+	// keep the stream's order.
+	tiers.Keep, tiers.Concurrency = tierEvent, 1
 	return deps.Build(ctx, Schema, store.Sub(migrationFiles, "migrations"), map[string]worker.Handler{
 		"headpat":  headpat,
 		"spank":    spank,
@@ -26,5 +34,6 @@ func New(ctx context.Context, deps worker.Deps) (*worker.Worker, error) {
 		"tipjar":   themed(tipjarTitle, tipjarLines, persona.ColorGold),
 		"confess":  themed(confessTitle, confessLines, persona.ColorBlue),
 		"spill":    spill,
-	}, worker.AnswerEvents(map[string]worker.Handler{"MESSAGE_CREATE": clanker}, mentionsClanker))
+	}, worker.AnswerEvents(map[string]worker.Handler{"MESSAGE_CREATE": clanker}, mentionsClanker),
+		func(o *worker.Options) { o.Companions = append(o.Companions, tiers) })
 }

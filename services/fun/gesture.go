@@ -62,9 +62,13 @@ func (g *gesture) perform(ctx context.Context, r *worker.Request) (*busv1.Member
 	if err != nil {
 		return nil, 0, nil, fmt.Errorf("count %s: %w", g.table, err)
 	}
+	tier, err := chooseTier(ctx, r)
+	if err != nil {
+		return nil, 0, nil, err
+	}
 	embed := &discordgo.MessageEmbed{
 		Title:       r.Pick(g.title),
-		Description: r.Pick(g.lines, mention(target)),
+		Description: g.lines.PickIn(r.Rand, r.Sassy(), tier, mention(target)),
 		Color:       persona.ColorPink,
 		Image:       &discordgo.MessageEmbedImage{URL: g.gifs[r.Rand.IntN(len(g.gifs))]},
 		Footer:      &discordgo.MessageEmbedFooter{Text: r.Pick(g.count, today)},

@@ -10,11 +10,15 @@ import (
 )
 
 // themed answers a command that is only a persona line with a title: shopping, tipjar,
-// confess. Nothing is stored.
+// confess. Only the tier of the line is stored, to learn what the server likes.
 func themed(title, lines persona.Pool, color int) worker.Handler {
-	return func(_ context.Context, r *worker.Request) error {
+	return func(ctx context.Context, r *worker.Request) error {
+		tier, err := chooseTier(ctx, r)
+		if err != nil {
+			return err
+		}
 		r.Reply(worker.Message{Embeds: []*discordgo.MessageEmbed{{
-			Title: r.Pick(title), Description: r.Pick(lines), Color: color,
+			Title: r.Pick(title), Description: lines.PickIn(r.Rand, r.Sassy(), tier), Color: color,
 		}}})
 		return nil
 	}

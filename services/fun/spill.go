@@ -23,17 +23,16 @@ func spill(ctx context.Context, r *worker.Request) error {
 	if n > 1 && r.Rand.IntN(3) == 0 {
 		n = 1 + r.Rand.IntN(n-1)
 	}
-	var text string
-	switch n {
-	case 0:
-		text = r.Pick(spill0)
-	case 1:
-		text = r.Pick(spill1, names[0])
-	case 2:
-		text = r.Pick(spill2, names[0], names[1])
-	default:
-		text = r.Pick(spill3, names[0], names[1], names[2])
+	tier, err := chooseTier(ctx, r)
+	if err != nil {
+		return err
 	}
+	pools := []persona.Pool{spill0, spill1, spill2, spill3}
+	args := make([]any, n)
+	for i := range n {
+		args[i] = names[i]
+	}
+	text := pools[n].PickIn(r.Rand, r.Sassy(), tier, args...)
 	r.Reply(worker.Message{Embeds: []*discordgo.MessageEmbed{{Title: r.Pick(spillTitle), Description: text, Color: persona.ColorPink}}})
 	return nil
 }

@@ -1,0 +1,149 @@
+package fun
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	busv1 "github.com/novera-bot/novera/libs/buspb/novera/bus/v1"
+	"github.com/novera-bot/novera/libs/persona"
+	"github.com/novera-bot/novera/libs/worker"
+)
+
+// Reaction-learned tiers. A fun reply's main line comes from a tier chosen from the
+// server's scores (persona.PickTier) and the choice is recorded under the command's event
+// id. When the bot's own message shows up on the gateway, its nonce (prefix replies) or
+// interaction id (slash replies) names that event, which ties the message to its tier;
+// reactions on the message then move the tier's score.
+
+// Reactions that say "more of this" and "less of this".
+var (
+	likes    = []string{"😂", "🤣", "😆", "❤", "😍", "🥰", "🔥", "💖", "👍", "💯"}
+	dislikes = []string{"🙄", "👎", "😐", "😒", "🥱"}
+)
+
+// chooseTier picks this reply's tier and records it.
+func chooseTier(ctx context.Context, r *worker.Request) (int, error) {
+	var scores [persona.Tiers]int64
+	rows, err := r.Tx.Query(ctx, `SELECT tier, score FROM fun.tier_scores WHERE guild_id = $1`, r.Cmd.GuildId)
+	if err != nil {
+		return 0, fmt.Errorf("read tier scores: %w", err)
+	}
+	for rows.Next() {
+		var t int
+		var s int64
+		if err := rows.Scan(&t, &s); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("read tier scores: %w", err)
+		}
+		if t >= 0 && t < persona.Tiers {
+			scores[t] = s
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("read tier scores: %w", err)
+	}
+	tier := persona.PickTier(r.Rand, scores)
+	if _, err := r.Tx.Exec(ctx, `INSERT INTO fun.reply_tiers (event_id, guild_id, tier) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+		r.Cmd.Id, r.Cmd.GuildId, tier); err != nil {
+		return 0, fmt.Errorf("record reply tier: %w", err)
+	}
+	return tier, nil
+}
+
+// tierEvent keeps what tier learning needs: the bot's own messages and reactions.
+func tierEvent(ev *busv1.Event) bool {
+	switch ev.Type {
+	case "MESSAGE_REACTION_ADD", "MESSAGE_REACTION_REMOVE":
+		return true
+	case "MESSAGE_CREATE":
+		// Only bot messages can be our replies; most chat is cut here without decoding.
+		return bytes.Contains(ev.Raw, []byte(`"bot":true`))
+	}
+	return false
+}
+
+type botMessage struct {
+	ID     string `json:"id"`
+	Nonce  any    `json:"nonce"`
+	Author struct {
+		Bot bool `json:"bot"`
+	} `json:"author"`
+	InteractionMetadata *struct {
+		ID string `json:"id"`
+	} `json:"interaction_metadata"`
+}
+
+type reaction struct {
+	MessageID string `json:"message_id"`
+	GuildID   string `json:"guild_id"`
+	Emoji     struct {
+		Name string `json:"name"`
+	} `json:"emoji"`
+	Member *struct {
+		User struct {
+			Bot bool `json:"bot"`
+		} `json:"user"`
+	} `json:"member"`
+}
+
+// learnTiers links posted replies to their tiers and scores reactions, exactly once per
+// event (the consumer records each event with these writes).
+func learnTiers(ctx context.Context, tx pgx.Tx, ev *busv1.Event) error {
+	switch ev.Type {
+	case "MESSAGE_CREATE":
+		var m botMessage
+		if err := json.Unmarshal(ev.Raw, &m); err != nil || !m.Author.Bot {
+			return nil
+		}
+		event := ""
+		if m.InteractionMetadata != nil {
+			event = m.InteractionMetadata.ID
+		} else if n, ok := m.Nonce.(string); ok {
+			event, _, _ = strings.Cut(n, "-") // nonces are <event id>-<action index>
+		}
+		if event == "" {
+			return nil
+		}
+		_, err := tx.Exec(ctx, `UPDATE fun.reply_tiers SET message_id = $2 WHERE event_id = $1 AND message_id IS NULL`, event, m.ID)
+		return err
+	default:
+		var re reaction
+		if err := json.Unmarshal(ev.Raw, &re); err != nil || (re.Member != nil && re.Member.User.Bot) {
+			return nil
+		}
+		delta := int64(0)
+		emoji := strings.TrimSuffix(re.Emoji.Name, "\uFE0F") // ❤️ arrives with or without the variation selector
+		switch {
+		case contains(likes, emoji):
+			delta = 1
+		case contains(dislikes, emoji):
+			delta = -1
+		}
+		if delta == 0 {
+			return nil
+		}
+		if ev.Type == "MESSAGE_REACTION_REMOVE" {
+			delta = -delta
+		}
+		_, err := tx.Exec(ctx, `
+			INSERT INTO fun.tier_scores (guild_id, tier, score)
+			SELECT guild_id, tier, $2::bigint FROM fun.reply_tiers WHERE message_id = $1
+			ON CONFLICT (guild_id, tier) DO UPDATE SET score = tier_scores.score + EXCLUDED.score`, re.MessageID, delta)
+		return err
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
