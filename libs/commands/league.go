@@ -3,7 +3,7 @@ package commands
 import busv1 "github.com/novera-bot/novera/libs/buspb/novera/bus/v1"
 
 // leagueCommands are the league service's commands (SPEC.md §1): values, rankings,
-// activity and gold.
+// activity and gold; and the evaluations of SPEC.md §2.
 func leagueCommands() []Command {
 	member := func(desc string, required bool) Option {
 		return Option{Name: "member", Description: desc, Type: busv1.OptionType_OPTION_TYPE_USER, Required: required}
@@ -36,5 +36,11 @@ func leagueCommands() []Command {
 		league(Command{Name: "resetgold", Description: "Reset a member's gold to 0 (staff)", Access: Staff,
 			Options: []Option{member("Whose gold to reset", true)}}),
 		league(Command{Name: "resetallgold", Description: "Reset everyone's gold to 0, after a confirmation (staff)", Access: Staff}),
+		// Evaluations (SPEC.md §2).
+		league(Command{Name: "getevaluated", Description: "Ask the evaluators for a tryout (members without a value)"}),
+		league(Command{Name: "tryoutsresults", Description: "Evaluate a member: position, then ratings (evaluators)", Access: Evaluator,
+			Aliases: []string{"tryoutresults", "tryout", "eval"}, Options: []Option{member("Who to evaluate", true)}}),
+		league(Command{Name: "tryoutcancel", Description: "Cancel an evaluation in progress (its evaluator or staff)", Access: Evaluator,
+			Options: []Option{member("Whose evaluation (default: the one you are running)", false)}}),
 	}
 }

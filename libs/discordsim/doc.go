@@ -29,6 +29,14 @@
 // InjectGatewayFault, or POST /_sim/faults, drops connections, turns them into zombies, sends
 // op 1, op 7 or op 9, closes with any code, or holds dispatches back (see faults.go).
 //
+// REST behaves like Discord's: every body is checked against the operation's schema in
+// Discord's OpenAPI description (package openapi) and the message, embed and component limits,
+// refusals are 50035 with field paths, and the bot's permissions in the channel are checked.
+// Rate limits are enforced by default (per-route buckets keyed by major parameter, a global
+// 50/s, 429s with scope; RateLimitMode RateLimitHeadersOnly turns refusals off), and
+// InvalidRequests counts what Discord would ban on. AddRESTFault, or POST /_sim/rest-faults,
+// makes chosen routes answer 429 or 5xx, or slowly (see rest_faults.go).
+//
 // Everything the simulator knows lives in one Server value guarded by one mutex; state changes
 // and the dispatches they cause happen under it, so every session sees events in the order the
 // state changed. There is no package-level mutable state: any number of simulators may run in

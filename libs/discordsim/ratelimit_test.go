@@ -225,3 +225,26 @@ func TestInvalidRequestBan(t *testing.T) {
 		})
 	}
 }
+
+// TestDiscordRouteLimitsNameRealRoutes guards the preset against typos: every key is a route
+// the simulator serves, and applying it limits messages to 5 per 5 s per channel.
+func TestDiscordRouteLimitsNameRealRoutes(t *testing.T) {
+	t.Parallel()
+	srv, demo := newTestServer(t, Options{RateLimit: RateLimitOptions{Routes: DiscordRouteLimits()}})
+	known := map[string]bool{}
+	for _, rt := range srv.routes {
+		known[rt.method+" "+rt.pattern] = true
+	}
+	for key, l := range DiscordRouteLimits() {
+		if !known[key] || l.Limit <= 0 || l.Window <= 0 {
+			t.Errorf("%s: %+v", key, l)
+		}
+	}
+	path := "/channels/" + demo.Channels["general"].String() + "/messages"
+	for i := range 6 {
+		st, h := api(t, srv, "POST", path, map[string]any{"content": "x"}, nil)
+		if want := map[bool]int{true: 200, false: 429}[i < 5]; st != want || h.Get("X-RateLimit-Limit") != "5" {
+			t.Fatalf("message %d: %d limit %s", i, st, h.Get("X-RateLimit-Limit"))
+		}
+	}
+}

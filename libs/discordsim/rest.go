@@ -92,6 +92,8 @@ func (s *Server) restRoutes() []*route {
 	auth("PUT", "/channels/{channel_id}/permissions/{overwrite_id}", s.putOverwrite)
 	auth("DELETE", "/channels/{channel_id}/permissions/{overwrite_id}", s.deleteOverwrite)
 	auth("GET", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji_name}", s.listReactionUsers)
+	auth("DELETE", "/channels/{channel_id}/messages/{message_id}/reactions", s.removeAllReactions)
+	auth("DELETE", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji_name}", s.removeAllReactions)
 	auth("PUT", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji_name}/@me", s.addOwnReaction)
 	auth("DELETE", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji_name}/@me", s.removeOwnReaction)
 	auth("DELETE", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji_name}/{user_id}", s.removeUserReaction)
@@ -102,6 +104,7 @@ func (s *Server) restRoutes() []*route {
 	auth("POST", "/guilds/{guild_id}/channels", s.createGuildChannel)
 	auth("POST", "/guilds/{guild_id}/roles", s.createRole)
 	auth("PATCH", "/guilds/{guild_id}/roles", s.reorderRoles)
+	auth("GET", "/guilds/{guild_id}/roles/{role_id}", s.getRole)
 	auth("PATCH", "/guilds/{guild_id}/roles/{role_id}", s.editRole)
 	auth("DELETE", "/guilds/{guild_id}/roles/{role_id}", s.deleteRole)
 	auth("DELETE", "/guilds/{guild_id}/members/{user_id}", s.kickMember)
@@ -236,12 +239,6 @@ func (s *Server) handleREST(w http.ResponseWriter, r *http.Request, rec *Recorde
 	if rt != nil {
 		pattern = rt.pattern
 	}
-	// Injected faults come first: a 5xx or 429 from Discord's edge says nothing about the
-	// request itself.
-	if status, body, faulted := s.applyRESTFault(r.Context(), w.Header(), r.Method, pattern); faulted {
-		rec.Route = pattern
-		return status, body
-	}
 	// Interaction callbacks are exempt from the global limit and from route buckets, as on
 	// Discord; webhook-token routes do not count against the bot's global limit.
 	callback := rt != nil && strings.HasPrefix(rt.pattern, "/interactions/")
@@ -258,6 +255,15 @@ func (s *Server) handleREST(w http.ResponseWriter, r *http.Request, rec *Recorde
 	}
 	ri := s.rl.take(bucket, majorParameter(params), now)
 	ri.setHeaders(w.Header())
+	// Injected faults come before the request is looked at: a 5xx or 429 from Discord's edge
+	// says nothing about the request itself.
+	if status, body, faulted := s.applyRESTFault(r.Context(), w.Header(), r.Method, pattern); faulted {
+		rec.Route = pattern
+		if status == http.StatusTooManyRequests {
+			w.Header().Set("X-RateLimit-Remaining", "0")
+		}
+		return status, body
+	}
 	if rt == nil {
 		if pathOnly {
 			return fail(errMethodNotAllowed)

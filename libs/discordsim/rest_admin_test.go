@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 )
@@ -101,6 +102,31 @@ func TestReactions(t *testing.T) {
 	gw.expect("MESSAGE_REACTION_REMOVE").decode(t, &rm)
 	if rm.UserID != player || len(srv.State().Reactions(msgID)) != 0 {
 		t.Fatalf("remove %+v", rm)
+	}
+
+	// Clearing: one emoji, then all.
+	for _, e := range []string{"👍", "👋"} {
+		if err := srv.React(testCtx(t), ch, msgID, player, e); err != nil {
+			t.Fatal(err)
+		}
+		gw.expect("MESSAGE_REACTION_ADD")
+	}
+	if st, _ := api(t, srv, "DELETE", base+thumbs, nil, nil); st != http.StatusNoContent {
+		t.Fatalf("remove emoji: %d", st)
+	}
+	var rmEmoji struct {
+		Emoji struct{ Name string } `json:"emoji"`
+	}
+	gw.expect("MESSAGE_REACTION_REMOVE_EMOJI").decode(t, &rmEmoji)
+	if rmEmoji.Emoji.Name != "👍" || len(srv.State().Reactions(msgID)) != 1 {
+		t.Fatalf("remove emoji %+v %+v", rmEmoji, srv.State().Reactions(msgID))
+	}
+	if st, _ := api(t, srv, "DELETE", strings.TrimSuffix(base, "/"), nil, nil); st != http.StatusNoContent {
+		t.Fatalf("remove all: %d", st)
+	}
+	gw.expect("MESSAGE_REACTION_REMOVE_ALL")
+	if len(srv.State().Reactions(msgID)) != 0 {
+		t.Fatal("reactions left")
 	}
 
 	errs := []struct {
@@ -236,6 +262,16 @@ func TestChannelAdministration(t *testing.T) {
 	}
 	gw.expect("CHANNEL_UPDATE")
 
+	// PATCH replaces the whole overwrite list.
+	ows := []map[string]any{{"id": demo.Members["player1"], "type": 1, "allow": "2048"}}
+	if st, _ := api(t, srv, "PATCH", path, map[string]any{"permission_overwrites": ows}, nil); st != 200 {
+		t.Fatalf("patch overwrites: %d", st)
+	}
+	gw.expect("CHANNEL_UPDATE")
+	if c, _ := srv.State().Channel(created.ID); len(c.PermissionOverwrites) != 1 || c.PermissionOverwrites[0].Type != OverwriteMember {
+		t.Fatalf("overwrites after PATCH %+v", c.PermissionOverwrites)
+	}
+
 	// Delete.
 	if st, _ := api(t, srv, "DELETE", path, nil, nil); st != 200 {
 		t.Fatalf("delete: %d", st)
@@ -287,6 +323,10 @@ func TestRoleAdministration(t *testing.T) {
 		t.Fatalf("edited %+v", r)
 	}
 	expectAPIError(t, srv, "PATCH", guild+"/roles/1", map[string]any{"name": "x"}, 404, 10011)
+	var fetched struct{ Name string }
+	if st, _ := api(t, srv, "GET", guild+"/roles/"+created.ID.String(), nil, &fetched); st != 200 || fetched.Name != "Champion II" {
+		t.Fatalf("get role: %d %+v", st, fetched)
+	}
 
 	// Move it to position 3: the roles it passes move down one, and each move is an update.
 	var roles []struct {

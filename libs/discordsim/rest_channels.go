@@ -24,8 +24,14 @@ func (s *Server) botHasLocked(g *guildRec, perm Permissions) bool {
 	return ok && s.permissionsLocked(g, m).Has(perm)
 }
 
-// channelTypesCreatable are the guild channel types POST /guilds/{id}/channels accepts here.
-var channelTypesCreatable = []ChannelType{ChannelGuildText, ChannelGuildVoice, ChannelGuildCategory, ChannelGuildAnnouncement}
+// creatableChannelType reports the guild channel types POST /guilds/{id}/channels accepts here.
+func creatableChannelType(t ChannelType) bool {
+	switch t {
+	case ChannelGuildText, ChannelGuildVoice, ChannelGuildCategory, ChannelGuildAnnouncement:
+		return true
+	}
+	return false
+}
 
 // createGuildChannel is POST /guilds/{guild_id}/channels.
 func (s *Server) createGuildChannel(rc *restCtx) (int, any) {
@@ -48,7 +54,7 @@ func (s *Server) createGuildChannel(rc *restCtx) (int, any) {
 	}
 	errs := formErrors{}
 	checkLen(errs, "name", body.Name, 1, 100)
-	if !slices.Contains(channelTypesCreatable, typ) {
+	if !creatableChannelType(typ) {
 		errs.add("type", "BASE_TYPE_CHOICES", "Value must be one of {0, 2, 4, 5}.")
 	}
 	if body.Topic != nil {
@@ -126,8 +132,8 @@ func (s *Server) deleteChannel(rc *restCtx) (int, any) {
 	if !ok {
 		return fail(errUnknownChannel)
 	}
-	if !s.botHasLocked(g, PermManageChannels) {
-		return fail(errMissingPerms)
+	if e := s.botChannelCheckLocked(c, PermManageChannels); e != nil {
+		return fail(e)
 	}
 	for _, m := range c.msgs {
 		s.reactions.dropLocked(m.ID)
@@ -177,8 +183,8 @@ func (rc *restCtx) guildChannelForAdminLocked() (*guildRec, *channelRec, *apiErr
 	if !ok {
 		return nil, nil, errUnknownChannel
 	}
-	if !rc.s.botHasLocked(g, PermManageRoles) {
-		return nil, nil, errMissingPerms
+	if e := rc.s.botChannelCheckLocked(c, PermManageRoles); e != nil {
+		return nil, nil, e
 	}
 	return g, c, nil
 }
@@ -280,8 +286,8 @@ func (s *Server) bulkDeleteMessages(rc *restCtx) (int, any) {
 	if !ok {
 		return fail(errUnknownChannel)
 	}
-	if !s.botHasLocked(g, PermManageMessages) {
-		return fail(errMissingPerms)
+	if e := s.botChannelCheckLocked(c, PermManageMessages|PermReadMessageHistory); e != nil {
+		return fail(e)
 	}
 	var deleted []Snowflake
 	for _, id := range body.Messages {

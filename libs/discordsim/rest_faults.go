@@ -56,7 +56,8 @@ func validMethod(m string) bool {
 	return false
 }
 
-// check validates a fault against the simulator's routes; the errors are for people.
+// checkRESTFault validates a fault against the simulator's routes and fills in defaults;
+// its errors are for people.
 func (s *Server) checkRESTFault(f *RESTFault) error {
 	f.Method = strings.ToUpper(f.Method)
 	if !validMethod(f.Method) {

@@ -45,7 +45,8 @@ func TestRESTFaults(t *testing.T) {
 			"POST", general + "/messages", []int{429, 429, 200}, func(t *testing.T, h http.Header, body []byte) {
 				var b tooManyBody
 				_ = json.Unmarshal(body, &b)
-				if h.Get("Retry-After") != "2" || h.Get("X-RateLimit-Scope") != "user" || b.RetryAfter != 1.5 || b.Global {
+				if h.Get("Retry-After") != "2" || h.Get("X-RateLimit-Scope") != "user" || b.RetryAfter != 1.5 || b.Global ||
+					h.Get("X-RateLimit-Bucket") == "" || h.Get("X-RateLimit-Remaining") != "0" {
 					t.Fatalf("429: %v %s", h, body)
 				}
 			}},

@@ -138,6 +138,13 @@ func (s *Server) patchMember(rc *restCtx) (int, any) {
 	if e != nil {
 		return fail(e)
 	}
+	// Each field takes its own permission, as on Discord.
+	for key, perm := range map[string]Permissions{"nick": PermManageNicknames, "roles": PermManageRoles,
+		"communication_disabled_until": PermModerateMembers} {
+		if _, ok := keys[key]; ok && !s.botHasLocked(g, perm) {
+			return fail(errMissingPerms)
+		}
+	}
 	nm := s.memberCopyLocked(m)
 	errs := formErrors{}
 	if _, ok := keys["nick"]; ok {
@@ -201,6 +208,9 @@ func (s *Server) memberRoleREST(rc *restCtx, add bool) (int, any) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if g, ok := s.w.guilds[gid]; ok && !s.botHasLocked(g, PermManageRoles) {
+		return fail(errMissingPerms)
+	}
 	if _, e := s.setMemberRoleLocked(gid, uid, rid, add); e != nil {
 		return fail(e)
 	}

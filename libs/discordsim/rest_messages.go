@@ -3,6 +3,7 @@ package discordsim
 import (
 	"net/http"
 	"slices"
+	"strconv"
 	"time"
 )
 
@@ -29,13 +30,16 @@ func (s *Server) getChannel(rc *restCtx) (int, any) {
 	return http.StatusOK, s.channelJSONLocked(c)
 }
 
-// patchChannel edits the few channel fields bots change (slowmode, name, topic, nsfw).
+// patchChannel edits the channel fields bots change: slowmode, name, topic, nsfw and the
+// permission overwrites (which take MANAGE_ROLES besides MANAGE_CHANNELS).
 func (s *Server) patchChannel(rc *restCtx) (int, any) {
 	var body struct {
 		Name             *string `json:"name"`
 		Topic            *string `json:"topic"`
 		NSFW             *bool   `json:"nsfw"`
 		RateLimitPerUser *int    `json:"rate_limit_per_user"`
+
+		PermissionOverwrites *[]PermissionOverwrite `json:"permission_overwrites"`
 	}
 	if e := rc.decode(&body); e != nil {
 		return fail(e)
@@ -62,6 +66,24 @@ func (s *Server) patchChannel(rc *restCtx) (int, any) {
 	if c.Type == ChannelDM {
 		return fail(errMissingPerms)
 	}
+	if e := s.botChannelCheckLocked(c, PermManageChannels); e != nil {
+		return fail(e)
+	}
+	if ows := body.PermissionOverwrites; ows != nil {
+		if e := s.botChannelCheckLocked(c, PermManageRoles); e != nil {
+			return fail(e)
+		}
+		g, ok := s.w.guilds[c.GuildID]
+		if !ok {
+			return fail(errUnknownChannel)
+		}
+		for i, o := range *ows {
+			if e := s.checkOverwriteLocked(g, o, "permission_overwrites."+strconv.Itoa(i)); e != nil {
+				return fail(e)
+			}
+		}
+		c.PermissionOverwrites = slices.Clone(*ows)
+	}
 	if body.Name != nil {
 		c.Name = *body.Name
 	}
@@ -83,7 +105,11 @@ func (s *Server) patchChannel(rc *restCtx) (int, any) {
 func (s *Server) typing(rc *restCtx) (int, any) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, e := rc.channelLocked(); e != nil {
+	c, e := rc.channelLocked()
+	if e != nil {
+		return fail(e)
+	}
+	if e := s.botChannelCheckLocked(c, PermSendMessages); e != nil {
 		return fail(e)
 	}
 	return noContent()
@@ -104,6 +130,16 @@ func (s *Server) createMessage(rc *restCtx) (int, any) {
 		if u, ok := s.w.users[c.RecipientIDs[0]]; !ok || u.DMsDisabled || u.Bot {
 			return fail(errCannotDM)
 		}
+	}
+	need := PermSendMessages
+	if len(rc.files) > 0 {
+		need |= PermAttachFiles
+	}
+	if in.MessageReference != nil {
+		need |= PermReadMessageHistory
+	}
+	if e := s.botChannelCheckLocked(c, need); e != nil {
+		return fail(e)
 	}
 	// enforce_nonce: a retry of a request that already succeeded returns the first message
 	// instead of posting a duplicate.
@@ -186,6 +222,9 @@ func (s *Server) listMessages(rc *restCtx) (int, any) {
 	if e != nil {
 		return fail(e)
 	}
+	if e := s.botChannelCheckLocked(c, PermReadMessageHistory); e != nil {
+		return fail(e)
+	}
 	msgs := c.msgs // ascending
 	var pick []*Message
 	switch {
@@ -234,8 +273,11 @@ func (rc *restCtx) messageLocked() (*channelRec, *Message, *apiError) {
 func (s *Server) getMessage(rc *restCtx) (int, any) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, m, e := rc.messageLocked()
+	c, m, e := rc.messageLocked()
 	if e != nil {
+		return fail(e)
+	}
+	if e := s.botChannelCheckLocked(c, PermReadMessageHistory); e != nil {
 		return fail(e)
 	}
 	return http.StatusOK, s.messageJSONLocked(m, 0)
@@ -301,6 +343,14 @@ func (s *Server) deleteMessage(rc *restCtx) (int, any) {
 	defer s.mu.Unlock()
 	c, m, e := rc.messageLocked()
 	if e != nil {
+		return fail(e)
+	}
+	// Deleting someone else's message takes MANAGE_MESSAGES; one's own only access.
+	need := PermViewChannel
+	if m.Author.ID != s.bot.ID {
+		need = PermManageMessages
+	}
+	if e := s.botChannelCheckLocked(c, need); e != nil {
 		return fail(e)
 	}
 	s.deleteMessageLocked(c, m.ID)

@@ -212,7 +212,7 @@ func (s *Server) reactLocked(c *channelRec, m *Message, userID Snowflake, e reac
 	return true, nil
 }
 
-// reactionTarget resolves the channel, message and emoji of a reaction route.
+// reactionTargetLocked resolves the channel, message and emoji of a reaction route.
 func (rc *restCtx) reactionTargetLocked() (*channelRec, *Message, reactionEmoji, *apiError) {
 	c, m, e := rc.messageLocked()
 	if e != nil {
@@ -230,6 +230,9 @@ func (s *Server) addOwnReaction(rc *restCtx) (int, any) {
 	defer s.mu.Unlock()
 	c, m, e, apiErr := rc.reactionTargetLocked()
 	if apiErr != nil {
+		return fail(apiErr)
+	}
+	if apiErr := s.botChannelCheckLocked(c, PermReadMessageHistory|PermAddReactions); apiErr != nil {
 		return fail(apiErr)
 	}
 	if _, apiErr := s.reactLocked(c, m, s.bot.ID, e, true); apiErr != nil {
@@ -265,6 +268,11 @@ func (s *Server) removeUserReaction(rc *restCtx) (int, any) {
 	}
 	if c.Type == ChannelDM && uid != s.bot.ID {
 		return fail(errMissingPerms)
+	}
+	if uid != s.bot.ID {
+		if apiErr := s.botChannelCheckLocked(c, PermManageMessages); apiErr != nil {
+			return fail(apiErr)
+		}
 	}
 	if _, apiErr := s.reactLocked(c, m, uid, e, false); apiErr != nil {
 		return fail(apiErr)
@@ -323,4 +331,50 @@ func (st *reactionStore) wireLocked(messageID, botID Snowflake) []wireReaction {
 			Me: slices.Contains(users, botID), Emoji: e.wire(), BurstColors: []string{}})
 	}
 	return out
+}
+
+// removeAllReactions is DELETE .../reactions (every emoji, MESSAGE_REACTION_REMOVE_ALL) and
+// DELETE .../reactions/{emoji_name} (one emoji, MESSAGE_REACTION_REMOVE_EMOJI); both need
+// MANAGE_MESSAGES and send nothing when there was nothing to remove.
+func (s *Server) removeAllReactions(rc *restCtx) (int, any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, m, apiErr := rc.messageLocked()
+	if apiErr != nil {
+		return fail(apiErr)
+	}
+	var emoji *reactionEmoji
+	if raw, ok := rc.params["emoji_name"]; ok {
+		e, ok := parseReactionEmoji(raw)
+		if !ok {
+			return fail(errUnknownEmoji)
+		}
+		emoji = &e
+	}
+	if c.Type == ChannelDM {
+		return fail(errDMAction)
+	}
+	if apiErr := s.botChannelCheckLocked(c, PermManageMessages); apiErr != nil {
+		return fail(apiErr)
+	}
+	mr := s.reactions.byMessage[m.ID]
+	if mr == nil {
+		return noContent()
+	}
+	d := map[string]any{"channel_id": c.ID, "message_id": m.ID, "guild_id": c.GuildID}
+	name := "MESSAGE_REACTION_REMOVE_ALL"
+	if emoji != nil {
+		k := emoji.key()
+		if len(mr.users[k]) == 0 {
+			return noContent()
+		}
+		delete(mr.users, k)
+		mr.order = slices.DeleteFunc(mr.order, func(x string) bool { return x == k })
+		name, d["emoji"] = "MESSAGE_REACTION_REMOVE_EMOJI", emoji.wire()
+	} else {
+		s.reactions.dropLocked(m.ID)
+	}
+	s.emitLocked(event{name: name, guildID: c.GuildID, intent: eventIntent(name, false), data: d})
+	s.touchLocked()
+	return noContent()
 }

@@ -110,6 +110,25 @@ func (s *Server) createRole(rc *restCtx) (int, any) {
 	return http.StatusOK, roleJSON(r)
 }
 
+// getRole is GET /guilds/{guild_id}/roles/{role_id}.
+func (s *Server) getRole(rc *restCtx) (int, any) {
+	rid, e := rc.id("role_id")
+	if e != nil {
+		return fail(e)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g, e := rc.guildLocked()
+	if e != nil {
+		return fail(e)
+	}
+	r, ok := g.roles[rid]
+	if !ok {
+		return fail(errUnknownRole)
+	}
+	return http.StatusOK, roleJSON(r)
+}
+
 // editRole is PATCH /guilds/{guild_id}/roles/{role_id}.
 func (s *Server) editRole(rc *restCtx) (int, any) {
 	var body roleBody

@@ -109,8 +109,8 @@ func (s *Server) memberJSONLocked(g *guildRec, m *Member, shape memberShape) *wi
 	return w
 }
 
-// permissionsLocked is the member's guild-level permissions. Channel overwrites are not
-// simulated yet, so it is also their permission in every channel.
+// permissionsLocked is the member's guild-level permissions; channelPermissionsLocked
+// (rest_permissions.go) applies a channel's overwrites on top.
 func (s *Server) permissionsLocked(g *guildRec, m *Member) Permissions {
 	if m.User.ID == g.OwnerID {
 		return PermAll

@@ -1,5 +1,5 @@
 // Package league is the league service (SPEC.md §1): values and their ledger, rankings
-// with rank roles, activity, and gold.
+// with rank roles, activity, and gold; and the evaluations of SPEC.md §2 (eval.go).
 package league
 
 import (
@@ -71,6 +71,10 @@ func New(ctx context.Context, deps worker.Deps) (*worker.Worker, error) {
 		"addgold":      s.addgold,
 		"resetgold":    s.resetgold,
 		"resetallgold": s.resetallgold,
+		// Evaluations (SPEC.md §2), in eval.go.
+		"getevaluated":   s.getevaluated,
+		"tryoutsresults": s.tryoutsresults,
+		"tryoutcancel":   s.tryoutcancel,
 	})
 	o.Companions = []worker.Companion{events}
 	return worker.New(o)

@@ -141,7 +141,7 @@ var (
 			"Heads up, darling: %d → %d million ¥ 💸", "New numbers for you 📊 %d → %d million ¥."},
 		Plain: []string{"Your value changed from %d to %d million ¥.", "Your value was updated: %d → %d million ¥.",
 			"Staff changed your value from %d to %d million ¥.", "Value update: %d → %d million ¥.",
-			"Your league value is now %[2]d million ¥ (was %[1]d).", "Your value went from %d to %d million ¥.",
+			"Your league value moved from %d to %d million ¥.", "Your value went from %d to %d million ¥.",
 			"Notice: your value changed, %d → %d million ¥.", "Your recorded value changed from %d to %d million ¥."}}
 	negativeValue = persona.Pool{Name: "negative_value",
 		Sassy: []string{"Negative value? Nobody's *that* bad, sweetie 🙃 use 0 or more.", "Values can't dip below zero, darling 📉🚫 pick 0 or more.",
@@ -288,17 +288,18 @@ var (
 			"Shiny news ✨ %d → %d gold.", "Gold alert 🔔 %d → %d.", "Mommy adjusted your gold 💅 %d → %d.",
 			"Your coin purse says %d → %d 👛", "Psst 💌 gold update: %d → %d."},
 		Plain: []string{"Your gold changed from %d to %d.", "Gold update: %d → %d.", "Staff changed your gold from %d to %d.",
-			"Your gold balance is now %[2]d (was %[1]d).", "Your gold went from %d to %d.", "Gold balance changed: %d → %d.",
+			"Your gold balance moved from %d to %d.", "Your gold went from %d to %d.", "Gold balance changed: %d → %d.",
 			"Notice: gold %d → %d.", "Your recorded gold changed from %d to %d."}}
 )
 
 // pools lists every pool, for the pool test.
 func pools() []persona.Pool {
-	return []persona.Pool{valueTitle, tierUnrated, tierLow, tierMid, tierHigh, rankNone, rankingsTitle, rankingsEmpty,
+	all := []persona.Pool{valueTitle, tierUnrated, tierLow, tierMid, tierHigh, rankNone, rankingsTitle, rankingsEmpty,
 		roleSyncTitle, roleSyncNone, valueChangedTitle, valueDM, negativeValue, zeroAmount, tooLarge, botTarget,
 		historyTitle, historyEmpty, activityTitle, goldTitle, goldTier0, goldTier1, goldTier2, goldTier3,
 		goldrushTitle, goldrushEmpty, goldChangedTitle, resetAllPrompt, resetAllDone, resetAllCancelled, resetAllExpired,
 		notYourButton, alreadyDecided, goldDM}
+	return append(all, evalPools()...)
 }
 
 // Labels: field names and fixed words of the embeds, in both voices where they differ.

@@ -1,12 +1,15 @@
 // Package openapi validates Discord REST request bodies against Discord's own OpenAPI
-// description of its HTTP API (a copy of discord/discord-api-spec's openapi.json is embedded).
+// description of its HTTP API. A copy of discord/discord-api-spec's openapi.json, pruned by
+// internal/prune to the request bodies and the schemas they reference, is embedded.
 //
 // It is a focused JSON Schema validator, not a general one: it understands exactly the
 // keywords that description uses (type, $ref, properties, required, items,
 // additionalProperties, oneOf/anyOf/allOf, const, enum, min/max length, items and properties,
-// minimum/maximum, uniqueItems, pattern and the formats snowflake, int32, int64, date-time and
-// uri) and reports failures the way Discord does in a 50035 "Invalid Form Body": a field path
-// ("0.name", "embeds.2.fields.0.value") with an error code and a message.
+// minimum/maximum, uniqueItems, pattern and the formats snowflake, date-time and uri) and
+// reports failures the way Discord does in a 50035 "Invalid Form Body": a field path
+// ("0.name", "embeds.2.fields.0.value") with an error code and a message. Unions are
+// discriminated the way Discord's are: by constant fields ("type": 2) and by which branch
+// declares the fields the body uses.
 //
 // Where Discord's validators are more lenient than the schema says, the validator follows
 // Discord: integers may be sent as decimal strings (discordgo sends permission bitfields that

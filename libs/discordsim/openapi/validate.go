@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"math/big"
 	"net/url"
 	"slices"
@@ -268,18 +269,18 @@ func (v *validator) checkString(sc *Schema, s, path string) {
 }
 
 func (v *validator) checkNumber(sc *Schema, n json.Number, path string) {
-	val, ok := new(big.Rat).SetString(string(n))
+	val, ok := ratOf(string(n))
 	if !ok {
 		return
 	}
 	if sc.Minimum != "" {
-		if lo, ok := new(big.Rat).SetString(string(sc.Minimum)); ok && val.Cmp(lo) < 0 {
+		if lo, ok := ratOf(string(sc.Minimum)); ok && val.Cmp(lo) < 0 {
 			v.add(path, "NUMBER_TYPE_MIN", "int value should be greater than or equal to %s.", sc.Minimum)
 			return
 		}
 	}
 	if sc.Maximum != "" {
-		if hi, ok := new(big.Rat).SetString(string(sc.Maximum)); ok && val.Cmp(hi) > 0 {
+		if hi, ok := ratOf(string(sc.Maximum)); ok && val.Cmp(hi) > 0 {
 			v.add(path, "NUMBER_TYPE_MAX", "int value should be less than or equal to %s.", sc.Maximum)
 		}
 	}
@@ -478,11 +479,27 @@ func equalJSON(a, b any) bool {
 func asRat(x any) (*big.Rat, bool) {
 	switch n := x.(type) {
 	case json.Number:
-		return new(big.Rat).SetString(string(n))
+		return ratOf(string(n))
 	case string:
 		if isIntString(n) {
-			return new(big.Rat).SetString(n)
+			return ratOf(n)
 		}
 	}
 	return nil, false
+}
+
+// ratOf reads a JSON number exactly, except that exponents go through float64: big.Rat
+// would expand 1e1000000000 digit by digit, which a hostile body must not be able to ask for.
+func ratOf(s string) (*big.Rat, bool) {
+	if len(s) > 100 {
+		return nil, false
+	}
+	if strings.ContainsAny(s, "eE") {
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+			return nil, false
+		}
+		return new(big.Rat).SetFloat64(f), true
+	}
+	return new(big.Rat).SetString(s)
 }

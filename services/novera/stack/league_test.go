@@ -547,7 +547,9 @@ func newLeagueEnvWith(t *testing.T, simOpts discordsim.Options) *leagueEnv {
 // by another client spending the same bucket, and
 // the answer is not held up by them.
 func TestLeagueRankingsAt200MembersUnderRateLimits(t *testing.T) {
-	e := newLeagueEnvWith(t, discordsim.Options{HeartbeatInterval: time.Second,
+	// The competitor below floods the request log; keep all of it, or the oldest of our
+	// role changes could be dropped from the record before we count them.
+	e := newLeagueEnvWith(t, discordsim.Options{HeartbeatInterval: time.Second, MaxRecordedRequests: 1 << 20,
 		RateLimit: discordsim.RateLimitOptions{Limit: 5, Window: time.Second, Enforce: true}})
 	guild := e.demo.GuildID
 	rank := func(n int) discordsim.Snowflake { return e.demo.Roles[fmt.Sprintf("Rank %d", n)] }

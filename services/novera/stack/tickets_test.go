@@ -70,13 +70,17 @@ func TestTeamTickets(t *testing.T) {
 	if got := count("tournament_entries"); got != 1 {
 		t.Errorf("%d tournament entries, want 1", got)
 	}
-	logged := 0
-	for _, m := range e.sim.State().Messages(e.demo.Channels["mod-log"]) {
-		if len(m.Embeds) > 0 && strings.Contains(m.Embeds[0].Title, "Night Owls") {
-			logged++
+	// The summary reaches the member first; the mod-log copy follows it.
+	logged := func() int {
+		n := 0
+		for _, m := range e.sim.State().Messages(e.demo.Channels["mod-log"]) {
+			if len(m.Embeds) > 0 && strings.Contains(m.Embeds[0].Title, "Night Owls") {
+				n++
+			}
 		}
+		return n
 	}
-	if logged != 2 {
-		t.Errorf("%d mod-log entries, want 2 (the team and the tournament entry)", logged)
+	if err := e.sim.WaitFor(ctx, func(*discordsim.State) bool { return logged() == 2 }); err != nil {
+		t.Errorf("%d mod-log entries, want 2 (the team and the tournament entry)", logged())
 	}
 }

@@ -1,0 +1,561 @@
+package league
+
+import "github.com/novera-bot/novera/libs/persona"
+
+// Every line of the evaluations (SPEC.md §2). Same rules as pools.go: every line of a pool
+// takes the same verbs in the same order, and the pool test checks them all.
+var (
+	// ---- getevaluated ----
+	evalNoChannel = persona.Pool{Name: "eval_no_channel",
+		Sassy: []string{
+			"Mommy has nowhere to post your request 🙈 staff need to pick a channel first: `%s`.",
+			"No evaluation-requests channel yet, sweetie 📭 ask staff to run `%s`.",
+			"The request desk is closed 🚪 until staff set a channel with `%s`.",
+			"Where would I even put it? 🤷‍♀️ Staff can fix that with `%s`.",
+			"Evaluations aren't set up here yet 🛠️ staff: `%s`.",
+			"Oops, no request channel 😳 a staff member needs to run `%s`.",
+			"I'd love to, but there's no channel for requests 💌 staff: `%s`.",
+			"Request channel missing 🔍 staff can set it with `%s`.",
+		},
+		Plain: []string{
+			"Evaluation requests are not configured on this server. Staff can set a channel with `%s`.",
+			"No evaluation-requests channel is set. Ask staff to run `%s`.",
+			"This server has no channel for evaluation requests yet (staff: `%s`).",
+			"Evaluation requests cannot be posted: no channel is configured. Use `%s`.",
+			"Requests are unavailable until staff configure a channel with `%s`.",
+			"The evaluation-requests channel is not set. Staff can set it with `%s`.",
+			"There is no channel for evaluation requests. Staff: `%s`.",
+			"Evaluation requests need a configured channel first (`%s`).",
+		}}
+	evalAlreadyValued = persona.Pool{Name: "eval_already_valued",
+		Sassy: []string{
+			"You already have a price tag, darling: %s 🏷️ tryouts are for fresh faces.",
+			"Been there, evaluated that 💅 you're worth %s already.",
+			"No double-dipping 🍟 you're valued at %s.",
+			"You're already on the books at %s 📚 win wagers to climb!",
+			"Mommy already appraised you: %s 💎",
+			"Evaluations are for unrated players, sweetie, and you're %s 😌",
+			"Already worth %s 💰 no second tryout needed.",
+			"You've had your tryout 🎓 current value: %s.",
+		},
+		Plain: []string{
+			"You already have a value (%s). Evaluations are for unrated members.",
+			"Only members without a value can request an evaluation. Yours is %s.",
+			"You have already been evaluated: %s.",
+			"Your value is %s, so no evaluation is needed.",
+			"Evaluation requests are for members with value 0; you have %s.",
+			"You are already rated at %s.",
+			"A request is not possible: your value is %s.",
+			"You have a value of %s already.",
+		}}
+	evalRequestOpen = persona.Pool{Name: "eval_request_open",
+		Sassy: []string{
+			"Patience, sweetie ⏳ your request is already waiting for an evaluator.",
+			"One request at a time 💅 yours is already posted.",
+			"You already asked! 📮 an evaluator will pick it up.",
+			"Your request is in the queue 🧾 no need to shout.",
+			"Mommy heard you the first time 👂 your request is open.",
+			"Already on the board 📋 sit tight.",
+			"Double request? Cute 😏 the first one is still open.",
+			"Your tryout request is pending 🕰️ hang in there.",
+		},
+		Plain: []string{
+			"You already have an open evaluation request.",
+			"Your earlier request is still open; please wait for an evaluator.",
+			"Only one open request per member. Yours is waiting.",
+			"An evaluation request from you is already pending.",
+			"Your request has already been posted.",
+			"You cannot open a second request while one is pending.",
+			"A request is already open for you.",
+			"Please wait: your evaluation request is still open.",
+		}}
+	evalInProgress = persona.Pool{Name: "eval_in_progress",
+		Sassy: []string{
+			"That evaluation is already underway with %s 🎬",
+			"%s is already on it 🧐 one evaluator at a time.",
+			"Hands off, %s got there first 🏃‍♀️",
+			"Already in the hot seat with %s 🔥",
+			"%s is mid-evaluation 📝 wait your turn.",
+			"Taken! %s is running that tryout 🎯",
+			"%s already has the clipboard 📋",
+			"Busy, busy: %s is evaluating 🐝",
+		},
+		Plain: []string{
+			"An evaluation is already in progress with %s.",
+			"%s is already running this evaluation.",
+			"This member is being evaluated by %s.",
+			"There is an open evaluation by %s.",
+			"%s has already started this evaluation.",
+			"Evaluation in progress (evaluator: %s).",
+			"Only one evaluation at a time: %s is on it.",
+			"%s is currently evaluating this member.",
+		}}
+	evalRequestPost = persona.Pool{Name: "eval_request_post",
+		Sassy: []string{
+			"%s wants to show Mommy what they've got ⚽ any evaluator free?",
+			"New tryout request from %s 🌟 who's taking it?",
+			"%s is ready for the spotlight 🎤 evaluators, assemble!",
+			"Fresh talent alert: %s 🌱 press Accept to evaluate.",
+			"%s is warming up on the touchline 🏃 someone evaluate them!",
+			"%s asks for a price tag 🏷️ evaluators, be nice.",
+			"Knock knock 🚪 it's %s, here for a tryout.",
+			"%s wants to be appraised 💎 first evaluator to Accept gets them.",
+		},
+		Plain: []string{
+			"%s has requested an evaluation.",
+			"Evaluation request from %s. An evaluator can accept it below.",
+			"%s is waiting for an evaluation.",
+			"New evaluation request: %s.",
+			"%s would like a tryout. Press Accept to evaluate.",
+			"Request for evaluation by %s.",
+			"%s asks for an evaluation; evaluators may accept.",
+			"Open request: %s needs an evaluation.",
+		}}
+	evalRequested = persona.Pool{Name: "eval_requested",
+		Sassy: []string{
+			"Request posted in %s 📮 an evaluator will be with you soon, sweetie.",
+			"Done! Your tryout request is up in %s ⚽",
+			"Mommy pinned your request in %s 📌 stay ready.",
+			"You're on the list 📋 see %s.",
+			"Request sent to %s 💌 stretch those legs.",
+			"Your request is waiting in %s ⏳ good luck!",
+			"Posted in %s ✨ an evaluator will accept it.",
+			"All set 🎀 watch %s and your DMs.",
+		},
+		Plain: []string{
+			"Your evaluation request was posted in %s.",
+			"Request posted in %s. An evaluator will accept it.",
+			"Your request is now in %s.",
+			"Evaluation request sent to %s.",
+			"Done: your request is waiting in %s.",
+			"Your request has been posted in %s; you will be told when it is accepted.",
+			"Request created in %s.",
+			"Your evaluation request is open in %s.",
+		}}
+	evalNotEvaluator = persona.Pool{Name: "eval_not_evaluator",
+		Sassy: []string{
+			"Only evaluators get the clipboard, sweetie 📋",
+			"Cute try 😏 but you're not an evaluator.",
+			"Evaluators only 🚫 leave it to the pros.",
+			"No badge, no button 🪪",
+			"That's an evaluator's job, darling 💅",
+			"Mommy only lets evaluators press that 🔐",
+			"Hands off 🙅‍♀️ evaluators and staff only.",
+			"You need the evaluator role for that 🎓",
+		},
+		Plain: []string{
+			"Only evaluators can do this.",
+			"You need the evaluator role or staff access.",
+			"This is reserved for evaluators.",
+			"Evaluators and staff only.",
+			"You are not an evaluator.",
+			"Only evaluators may accept requests.",
+			"Permission denied: evaluator role required.",
+			"This action needs the evaluator role.",
+		}}
+	evalOwnRequest = persona.Pool{Name: "eval_own_request",
+		Sassy: []string{
+			"Evaluating yourself? Bold 😂 no.",
+			"Nice try, but nobody grades their own homework 📝",
+			"You can't accept your own request, silly 🙃",
+			"Self-appraisal is not a thing here 💅",
+			"Mommy sees what you're doing 👀 someone else has to evaluate you.",
+			"No marking your own tryout 🚫",
+			"Hmm, conflict of interest much? 🤨",
+			"Let another evaluator take this one 🤝",
+		},
+		Plain: []string{
+			"You cannot accept your own evaluation request.",
+			"Another evaluator has to accept this request.",
+			"Evaluating yourself is not allowed.",
+			"This is your own request; someone else must accept it.",
+			"You cannot be your own evaluator.",
+			"Self-evaluation is not permitted.",
+			"Your own request must be accepted by another evaluator.",
+			"You may not evaluate yourself.",
+		}}
+	evalSelf = persona.Pool{Name: "eval_self",
+		Sassy: []string{
+			"Rating yourself a 10? Not on Mommy's watch 😂",
+			"No self-evaluations, darling 💅",
+			"You can't tryout yourself, sweetie 🙃",
+			"Grading your own homework? Nope 📝",
+			"Someone else gets to judge you 😌",
+			"Self-scouting is cheating 🕵️‍♀️",
+			"That's a conflict of interest, babe 🤨",
+			"Pick someone who isn't you 🪞",
+		},
+		Plain: []string{
+			"You cannot evaluate yourself.",
+			"Self-evaluation is not allowed.",
+			"Choose a member other than yourself.",
+			"Evaluators may not evaluate themselves.",
+			"Another evaluator must evaluate you.",
+			"You are not allowed to rate yourself.",
+			"Please pick a different member.",
+			"Evaluating yourself is not permitted.",
+		}}
+	evalRequestTaken = persona.Pool{Name: "eval_request_taken",
+		Sassy: []string{
+			"Too slow 🏃‍♀️ %s already took this one.",
+			"%s beat you to it 🏁",
+			"Already accepted by %s ✅",
+			"Taken! %s has this tryout 🎯",
+			"%s called dibs first 🙋",
+			"This request belongs to %s now 📋",
+			"Sorry sweetie, %s got it 💅",
+			"Claimed by %s 🏷️",
+		},
+		Plain: []string{
+			"This request was already accepted by %s.",
+			"%s has already accepted this request.",
+			"Already taken by %s.",
+			"This request is closed (accepted by %s).",
+			"%s is handling this request.",
+			"Accepted earlier by %s.",
+			"This request belongs to %s.",
+			"Another evaluator, %s, accepted it first.",
+		}}
+	evalAcceptedDM = persona.Pool{Name: "eval_accepted_dm",
+		Sassy: []string{
+			"Good news, sweetie 💌 %s accepted your tryout request! Get ready.",
+			"%s is going to evaluate you 🎬 show them what you've got!",
+			"Your tryout is on ⚽ %s is your evaluator.",
+			"Ding ding 🔔 %s picked up your request!",
+			"Lace up 👟 %s accepted your evaluation.",
+			"It's happening ✨ %s will evaluate you.",
+			"%s said yes to your tryout 💖 good luck!",
+			"Mommy found you an evaluator: %s 🎀",
+		},
+		Plain: []string{
+			"Your evaluation request was accepted by %s.",
+			"%s accepted your request and will evaluate you.",
+			"Your evaluator is %s.",
+			"Request accepted: %s will run your evaluation.",
+			"%s has started your evaluation.",
+			"Good news: %s accepted your tryout request.",
+			"Your tryout request was picked up by %s.",
+			"%s is now evaluating you.",
+		}}
+
+	// ---- the evaluation panel ----
+	evalPanelTitle = persona.Pool{Name: "eval_panel_title",
+		Sassy: []string{"📋 Tryout in progress", "⚽ Evaluation time", "🎬 Lights, camera, tryout", "🧐 Mommy's scouting report",
+			"🎯 Let's see those skills", "📝 Evaluation sheet", "🔍 Scouting session", "⭐ Tryout underway"},
+		Plain: []string{"Evaluation in progress", "Evaluation", "Tryout", "Player evaluation", "Evaluation sheet",
+			"Tryout evaluation", "Open evaluation", "Scouting report"}}
+	evalPanel = persona.Pool{Name: "eval_panel",
+		Sassy: []string{
+			"%s is up, %s holds the clipboard 📋 pick a position, then the ratings.",
+			"Tryout for %s ⚽ run by %s. Position first, sweetie.",
+			"%s on the pitch, %s judging 🧐 choose the position below.",
+			"Show time for %s 🎬 %s, pick their position.",
+			"%s gets scouted by %s 🔍 position first, then rate 1–10.",
+			"Let's appraise %s 💎 %s, choose a position.",
+			"%s is warming up 🏃 %s, where do they play?",
+			"Evaluation of %s by %s 📝 pick the position to enter ratings.",
+		},
+		Plain: []string{
+			"Evaluation of %s by %s. Pick the position, then enter the ratings.",
+			"%s is being evaluated by %s. Choose a position below.",
+			"Player: %s. Evaluator: %s. Select a position to continue.",
+			"Tryout of %s (evaluator %s): select the position.",
+			"%s, evaluated by %s. Step 1: position. Step 2: ratings 1–10.",
+			"Evaluation for %s, run by %s. Select a position.",
+			"%s's tryout with %s. Pick a position to enter the ratings.",
+			"Evaluating %s (by %s): choose the position first.",
+		}}
+	evalNotYours = persona.Pool{Name: "eval_not_yours",
+		Sassy: []string{
+			"That's %s's evaluation, sweetie 🙅‍♀️",
+			"Paws off 🐾 %s is running this one.",
+			"Only %s (or staff) can touch this 📋",
+			"Not your clipboard, darling, it's %s's 💅",
+			"%s is in charge here 👑",
+			"Nice try 😏 this tryout belongs to %s.",
+			"Hands off, %s has this 🫳",
+			"Ask %s, it's their evaluation 🤝",
+		},
+		Plain: []string{
+			"This evaluation is run by %s.",
+			"Only %s or staff can change this evaluation.",
+			"This is %s's evaluation.",
+			"You are not the evaluator; %s is.",
+			"Only the evaluator (%s) can do this.",
+			"This evaluation belongs to %s.",
+			"%s is the evaluator of this tryout.",
+			"Please leave this to %s.",
+		}}
+	evalNoLongerOpen = persona.Pool{Name: "eval_no_longer_open",
+		Sassy: []string{
+			"This evaluation is over, sweetie 🏁",
+			"Too late, that tryout is closed 🔒",
+			"That ship has sailed ⛵ the evaluation ended.",
+			"Nothing to do here anymore 🧹",
+			"This sheet is filed away 🗂️",
+			"Closed! Start a new evaluation if needed 🔁",
+			"That tryout's done and dusted 💨",
+			"Mommy closed this one already 📌",
+		},
+		Plain: []string{
+			"This evaluation is no longer open.",
+			"This evaluation has ended.",
+			"The evaluation is closed.",
+			"This tryout was already finished, cancelled or expired.",
+			"Nothing left to do: the evaluation is closed.",
+			"This evaluation cannot be changed anymore.",
+			"The evaluation is over.",
+			"This panel is closed.",
+		}}
+	evalPickPosition = persona.Pool{Name: "eval_pick_position",
+		Sassy: []string{
+			"Pick a real position, sweetie: CF, LW, RW, CM or GK ⚽",
+			"That's not a position 🙃 CF, LW, RW, CM or GK.",
+			"Mommy only knows CF, LW, RW, CM and GK 📋",
+			"Choose CF, LW, RW, CM or GK, darling 💅",
+			"Position? One of CF, LW, RW, CM, GK 🧭",
+			"Hmm, try CF, LW, RW, CM or GK 🤔",
+			"Only CF, LW, RW, CM or GK count here 🎯",
+			"Positions on the menu: CF, LW, RW, CM, GK 🍽️",
+		},
+		Plain: []string{
+			"Pick one of the positions CF, LW, RW, CM or GK.",
+			"Unknown position. Choose CF, LW, RW, CM or GK.",
+			"The position must be CF, LW, RW, CM or GK.",
+			"Please choose a valid position (CF, LW, RW, CM, GK).",
+			"Valid positions: CF, LW, RW, CM, GK.",
+			"Select CF, LW, RW, CM or GK.",
+			"That position is not supported; use CF, LW, RW, CM or GK.",
+			"Position must be one of CF, LW, RW, CM, GK.",
+		}}
+	evalBadRating = persona.Pool{Name: "eval_bad_rating",
+		Sassy: []string{
+			"%s: `%s` isn't a rating, sweetie 🙃 whole numbers 1 to 10, please. Nothing was saved; pick the position again to retry.",
+			"Mommy can't read %s as `%s` 🤨 use 1–10. Nothing saved; reopen it from the position menu.",
+			"%s needs a number from 1 to 10, not `%s` 📏 nothing saved, pick the position to try again.",
+			"Oops 😳 %s got `%s`. Ratings are 1 to 10. Nothing changed; re-pick the position to retry.",
+			"%s = `%s`? Nope 🙅‍♀️ 1–10 only. Nothing was stored; select the position again.",
+			"Ratings go from 1 to 10, darling; %s can't be `%s` 💅 nothing saved, reopen via the position menu.",
+			"%s as `%s`? Cute, but no 😏 1 to 10. Nothing saved; pick the position again.",
+			"%s says `%s`, Mommy says 1–10 📋 nothing was saved; choose the position to re-enter.",
+		},
+		Plain: []string{
+			"%s: `%s` is not a valid rating. Enter a whole number from 1 to 10. Nothing was saved; pick the position again to retry.",
+			"Invalid rating for %s (`%s`). Ratings are whole numbers 1–10. Nothing was stored; reopen the form from the position menu.",
+			"%s must be between 1 and 10, got `%s`. Nothing was saved; select the position again to retry.",
+			"The rating for %s (`%s`) is not a number from 1 to 10. No changes were made; pick the position to try again.",
+			"%s: `%s` is out of range. Use 1 to 10. Nothing saved; choose the position again.",
+			"Please enter 1–10 for %s (you entered `%s`). Nothing was stored; reselect the position to retry.",
+			"Rating %s = `%s` is invalid (1–10 only). Nothing saved; reopen the form via the position menu.",
+			"%s needs a rating from 1 to 10, not `%s`. No changes were made; pick the position to re-enter.",
+		}}
+
+	// ---- results ----
+	evalResultTitle = persona.Pool{Name: "eval_result_title",
+		Sassy: []string{"🎓 Tryout results are in!", "📊 The verdict", "💎 Freshly appraised", "⭐ Scouting report: final",
+			"🏷️ New price tag", "🎉 Evaluation complete", "📝 Mommy's marks", "🔥 Results, hot off the pitch"},
+		Plain: []string{"Tryout results", "Evaluation result", "Evaluation complete", "Player evaluation results",
+			"Final evaluation", "Results of the tryout", "Evaluation summary", "New player value"}}
+	evalResult = persona.Pool{Name: "eval_result",
+		Sassy: []string{
+			"%s is now worth **%s** 💰 welcome to the league, superstar.",
+			"Appraised! %s comes in at **%s** 💎",
+			"%s just got a price tag: **%s** 🏷️",
+			"The clipboard has spoken 📋 %s = **%s**.",
+			"Say hi to %s, valued at **%s** 🌟",
+			"%s passed the tryout ⚽ new value **%s**.",
+			"Mommy's verdict on %s: **%s** 💅",
+			"Fresh off the pitch: %s at **%s** 🔥",
+		},
+		Plain: []string{
+			"%s has been evaluated at **%s**.",
+			"Evaluation complete: %s is valued at **%s**.",
+			"%s's new value is **%s**.",
+			"Result: %s, **%s**.",
+			"%s finished the tryout with a value of **%s**.",
+			"%s is now rated **%s**.",
+			"New value for %s: **%s**.",
+			"The evaluation of %s set the value to **%s**.",
+		}}
+	evalAnnounce = persona.Pool{Name: "eval_announce",
+		Sassy: []string{
+			"📣 %s joins the market at **%s** as %s!",
+			"New signing energy ✨ %s, **%s**, plays %s.",
+			"Breaking 🗞️ %s valued at **%s** (%s).",
+			"Everyone welcome %s 🎉 **%s**, position %s.",
+			"Price check 🏷️ %s is **%s** at %s.",
+			"%s enters the league at **%s** 💎 (%s)",
+			"Fresh talent 🌱 %s, **%s**, %s.",
+			"Mommy announces %s: **%s** as %s 💖",
+		},
+		Plain: []string{
+			"%s has been evaluated at **%s** (%s).",
+			"New value: %s, **%s**, position %s.",
+			"Evaluation result: %s is worth **%s** as %s.",
+			"%s joins the rankings at **%s** (%s).",
+			"%s: **%s**, evaluated as %s.",
+			"Announcement: %s valued at **%s**, %s.",
+			"%s was evaluated (**%s**, %s).",
+			"Value update: %s, **%s** (%s).",
+		}}
+	evalDM = persona.Pool{Name: "eval_dm",
+		Sassy: []string{
+			"Your tryout is done, sweetie 🎓 you're worth **%s** as %s!",
+			"Results are in 💌 **%s**, playing %s. Proud of you!",
+			"Mommy appraised you 💎 **%s** at %s.",
+			"Congrats ✨ your value is **%s** (%s).",
+			"You passed 🏁 **%s** as %s. Go climb the rankings!",
+			"New price tag 🏷️ **%s**, position %s.",
+			"Evaluation complete 🎉 **%s** as %s.",
+			"Look at you 😍 **%s**, %s.",
+		},
+		Plain: []string{
+			"Your evaluation is complete: **%s** as %s.",
+			"You have been evaluated at **%s** (%s).",
+			"Your new value is **%s**, position %s.",
+			"Evaluation result: **%s** (%s).",
+			"Your tryout set your value to **%s** as %s.",
+			"You are now valued at **%s**, playing %s.",
+			"Result of your evaluation: **%s**, %s.",
+			"Your value is now **%s** (evaluated as %s).",
+		}}
+
+	// ---- cancel and expiry ----
+	evalCancelled = persona.Pool{Name: "eval_cancelled",
+		Sassy: []string{
+			"Evaluation of %s cancelled 🛑 nothing changed.",
+			"Scrapped 🗑️ %s's tryout is off, no harm done.",
+			"Okay, okay, %s's evaluation is cancelled 🙅‍♀️",
+			"%s's tryout: called off 📴 values untouched.",
+			"Mommy tore up %s's sheet 📄 nothing was saved.",
+			"Cancelled ✋ %s keeps everything as it was.",
+			"%s's evaluation is no more 💨",
+			"Tryout for %s cancelled 🎬 cut!",
+		},
+		Plain: []string{
+			"The evaluation of %s was cancelled. Nothing changed.",
+			"Cancelled: %s's evaluation. No value was set.",
+			"%s's evaluation has been cancelled.",
+			"Evaluation of %s cancelled; values and roles are unchanged.",
+			"The tryout of %s is cancelled.",
+			"%s: evaluation cancelled.",
+			"Cancelled the open evaluation of %s.",
+			"No result was recorded for %s: the evaluation was cancelled.",
+		}}
+	evalNoneOpen = persona.Pool{Name: "eval_none_open",
+		Sassy: []string{
+			"%s isn't being evaluated right now 🤷‍♀️",
+			"No open tryout for %s 📭",
+			"Nothing to cancel for %s, sweetie 🙃",
+			"%s has no evaluation in progress 💤",
+			"Mommy finds no tryout for %s 🔍",
+			"%s? No evaluation running 🚫",
+			"There's no open sheet for %s 📋",
+			"%s is not on the clipboard 📝",
+		},
+		Plain: []string{
+			"%s has no evaluation in progress.",
+			"There is no open evaluation for %s.",
+			"No evaluation to cancel for %s.",
+			"%s is not being evaluated.",
+			"No open tryout found for %s.",
+			"%s: no evaluation in progress.",
+			"Nothing to cancel: %s has no open evaluation.",
+			"No active evaluation exists for %s.",
+		}}
+	evalNoneYours = persona.Pool{Name: "eval_none_yours",
+		Sassy: []string{
+			"You aren't running any evaluation, sweetie 🤷‍♀️",
+			"Your clipboard is empty 📋",
+			"Nothing of yours to cancel 🙃",
+			"No open tryouts under your name 💤",
+			"Mommy finds no evaluation of yours 🔍",
+			"You have nothing in progress 🚫",
+			"Zero open evaluations for you 📭",
+			"Cancel what, darling? You have none open 💅",
+		},
+		Plain: []string{
+			"You have no evaluation in progress.",
+			"There is no open evaluation run by you.",
+			"Nothing to cancel: you are not evaluating anyone.",
+			"You are not running any evaluation.",
+			"No open evaluation found for you.",
+			"You have no open tryouts.",
+			"No evaluation of yours is in progress.",
+			"There is nothing of yours to cancel.",
+		}}
+	evalWhich = persona.Pool{Name: "eval_which",
+		Sassy: []string{
+			"You're running several tryouts 🤹‍♀️ say whose: `%s`.",
+			"Which one, sweetie? Name the member: `%s` 🎯",
+			"Busy bee 🐝 tell Mommy whose evaluation: `%s`.",
+			"More than one open 📋 use `%s`.",
+			"Pick a player, darling: `%s` 💅",
+			"Multiple evaluations open 🔀 `%s` please.",
+			"I need a name 📝 `%s`.",
+			"Whose tryout? `%s` 🤔",
+		},
+		Plain: []string{
+			"You have several open evaluations. Name the member: `%s`.",
+			"Please say whose evaluation to cancel: `%s`.",
+			"More than one evaluation is open. Use `%s`.",
+			"Specify the member: `%s`.",
+			"Several evaluations are in progress; use `%s`.",
+			"Which evaluation? Use `%s`.",
+			"Name the player whose evaluation to cancel: `%s`.",
+			"Multiple open evaluations. Please use `%s`.",
+		}}
+	evalExpired = persona.Pool{Name: "eval_expired",
+		Sassy: []string{
+			"⏰ The tryout of %s with %s sat untouched for 24 hours and expired. Nothing changed.",
+			"Snooze, lose 😴 %s's evaluation by %s expired after a day. No value set.",
+			"24 hours of silence 🦗 %s's tryout (evaluator %s) is closed.",
+			"The clipboard gathered dust 🕸️ %s's evaluation by %s expired.",
+			"Mommy waited a whole day 💅 %s's tryout with %s expired.",
+			"Time's up ⌛ %s's evaluation (%s) expired, nothing saved.",
+			"Expired! %s's tryout with %s went stale 🍞",
+			"A day without news 📭 %s's evaluation by %s has expired.",
+		},
+		Plain: []string{
+			"The evaluation of %s by %s expired after 24 hours without activity. Nothing changed.",
+			"Expired: %s's evaluation (evaluator %s). No value was set.",
+			"%s's tryout with %s expired after a day of inactivity.",
+			"The evaluation of %s (by %s) has expired.",
+			"No activity for 24 hours: %s's evaluation by %s is closed.",
+			"%s's evaluation with %s timed out. Nothing was recorded.",
+			"The open evaluation of %s by %s expired.",
+			"Evaluation expired: %s, evaluator %s.",
+		}}
+)
+
+// evalPools lists the evaluation pools; pools() includes them for the pool test.
+func evalPools() []persona.Pool {
+	return []persona.Pool{evalNoChannel, evalAlreadyValued, evalRequestOpen, evalInProgress, evalRequestPost, evalRequested,
+		evalNotEvaluator, evalOwnRequest, evalSelf, evalRequestTaken, evalAcceptedDM, evalPanelTitle, evalPanel, evalNotYours,
+		evalNoLongerOpen, evalPickPosition, evalBadRating, evalResultTitle, evalResult, evalAnnounce, evalDM, evalCancelled,
+		evalNoneOpen, evalNoneYours, evalWhich, evalExpired}
+}
+
+// evalLabels are the fixed words of the evaluation embeds, buttons, menus and modal.
+type evalLabels struct {
+	RequestTitle, Accept, Cancel, Position, PickPosition, Evaluator, Player, Value, Before, Ratings, ModalTitle, RatingHint string
+	// Positions and skills by code, for menus, modal inputs and the results embed.
+	Positions map[string]string
+	Skills    map[skill]string
+}
+
+func evalLabelsFor(sassy bool) evalLabels {
+	skills := map[skill]string{shooting: "Shooting", dribbling: "Dribbling", passing: "Passing", defending: "Defending",
+		goalkeeping: "Goalkeeping"}
+	positions := map[string]string{"CF": "Centre forward", "LW": "Left wing", "RW": "Right wing", "CM": "Central midfield",
+		"GK": "Goalkeeper"}
+	if sassy {
+		return evalLabels{RequestTitle: "📮 Evaluation request", Accept: "Accept ✅", Cancel: "Cancel", Position: "⚽ Position",
+			PickPosition: "Pick their position 👇", Evaluator: "📋 Evaluator", Player: "🌟 Player", Value: "💰 Value",
+			Before: "⬅️ Before", Ratings: "📊 Ratings", ModalTitle: "Ratings (1–10) for %s", RatingHint: "1 to 10",
+			Positions: positions, Skills: skills}
+	}
+	return evalLabels{RequestTitle: "Evaluation request", Accept: "Accept", Cancel: "Cancel", Position: "Position",
+		PickPosition: "Select a position", Evaluator: "Evaluator", Player: "Player", Value: "Value", Before: "Previous value",
+		Ratings: "Ratings", ModalTitle: "Ratings (1–10): %s", RatingHint: "1 to 10", Positions: positions, Skills: skills}
+}
