@@ -80,3 +80,36 @@ func TestBadTokenStopsWithoutRetrying(t *testing.T) {
 		t.Errorf("unauthorised requests: %d, then %d", before, after)
 	}
 }
+
+// Discord closing the gateway with 4004 stops the shard for good: /readyz names the
+// reason, and the gateway never connects again (a bad token must not loop).
+func TestGateway4004StopsAndReportsNotReady(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end: starts the whole stack")
+	}
+	e := newEnv(t, Gateway)
+	before := e.sim.GatewayStats().Connections
+	if _, err := e.sim.InjectGatewayFault(discordsim.GatewayFault{Kind: discordsim.FaultClose, Code: 4004}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	var summary string
+	for {
+		res := e.stack.Ready(ctx)
+		summary = res.Summary()
+		if !res.OK && strings.Contains(summary, "4004") {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("readiness never reported 4004: %s", summary)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// The client's reconnect back-off starts at a second; wait past it to see no attempt.
+	time.Sleep(1500 * time.Millisecond)
+	if after := e.sim.GatewayStats().Connections; after != before {
+		t.Errorf("connections went from %d to %d after 4004", before, after)
+	}
+	t.Logf("readiness: %s", summary)
+}
