@@ -2,24 +2,35 @@
 # Both work on a fresh Debian machine with Go and PostgreSQL's server package.
 
 SHELL     := /bin/bash
-MODULES   := libs services/gateway services/fun services/community services/league services/novera
+MODULES   := libs services/gateway services/fun services/community services/league services/moderation services/novera
 PKGS      := $(addsuffix /...,$(addprefix ./,$(MODULES)))
 CACHE     := $(CURDIR)/.cache
 TOOLS_BIN := $(CACHE)/tools-$(shell sha256sum tools/go.sum 2>/dev/null | cut -c1-12)
 GOTEST    := go test -count=1
 export GOFLAGS := -buildvcs=false
 
-.PHONY: run test test-short test-unit proto lint fmt tidy prerequisites help
+.PHONY: run test test-short test-unit proto lint fmt tidy prerequisites help fuzz docs
 
 help:
 	@echo "make run         start Novera (embedded NATS, local PostgreSQL and the Discord simulator when unset)"
+	@echo "make run JAEGER=1  the same, with a local Jaeger showing every command's trace"
 	@echo "make test        every test (installs what the tests need first)"
 	@echo "make test-short  the fast subset for the edit-test loop"
 	@echo "make proto       regenerate libs/buspb from proto/ with buf"
 	@echo "make lint        go vet and gofmt over every module"
+	@echo "make fuzz        run every fuzz target for FUZZTIME (default 30s) each"
+	@echo "make docs        regenerate docs/commands.md from the command registry"
 
+# JAEGER=1 also runs a local Jaeger (built once from the Go module proxy) and sends every
+# command's trace to it; its UI is on http://127.0.0.1:16686.
 run:
+ifeq ($(JAEGER),1)
+	NOVERA_JAEGER_BIN="$$(bash scripts/jaeger.sh)" go run ./services/novera
+else
 	go run ./services/novera
+endif
+
+docs: ; go run ./services/novera/cmd/gendocs
 
 # Everything a test needs that Go does not bring by itself.
 prerequisites:
@@ -30,6 +41,19 @@ test: prerequisites
 
 test-short: prerequisites
 	$(GOTEST) -short -timeout 10m $(PKGS)
+
+# Fuzz targets as dir:Name. `make test` runs their committed seed corpora
+# (testdata/fuzz/<Name>) as ordinary tests; `make fuzz` explores each for FUZZTIME.
+FUZZTIME     ?= 30s
+FUZZ_TARGETS := libs/gateway:FuzzDecodeFrame libs/gateway:FuzzZlibStream libs/gateway:FuzzZlibStreamGarbage \
+	libs/commands:FuzzSplitPrefix libs/commands:FuzzParseArgs libs/commands:FuzzParseDuration \
+	services/gateway:FuzzFromInteraction services/moderation/filter:FuzzNormalize
+
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "== $$t ($(FUZZTIME))"; \
+		go test -run '^$$' -fuzz "^$${t#*:}\$$" -fuzztime $(FUZZTIME) ./$${t%%:*}; \
+	done
 
 lint:
 	go vet $(PKGS)

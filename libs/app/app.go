@@ -139,7 +139,7 @@ func (a *App) Deps(ctx context.Context, natsURL, dbURL, token, apiURL string) (w
 	if err != nil {
 		return worker.Deps{}, err
 	}
-	dc, err := discord.New(discord.Config{Token: token, APIURL: apiURL, Transport: telemetry.HTTPTransport(a.Tel, nil)})
+	dc, err := a.Discord(token, apiURL)
 	if err != nil {
 		return worker.Deps{}, err
 	}
@@ -149,6 +149,15 @@ func (a *App) Deps(ctx context.Context, natsURL, dbURL, token, apiURL string) (w
 	}
 	return worker.Deps{Bus: b, Pool: pool, Discord: dc, Registry: commands.Novera(), Config: cfg,
 		Logger: a.Log, Tracer: a.Tel.Tracer, Metrics: a.Admin.Registry}, nil
+}
+
+// Discord builds the REST client, traced and counted on the admin port's metrics.
+func (a *App) Discord(token, apiURL string) (*discord.Client, error) {
+	tr, err := telemetry.HTTPTransport(a.Tel, nil, a.Admin.Registry)
+	if err != nil {
+		return nil, err
+	}
+	return discord.New(discord.Config{Token: token, APIURL: apiURL, Transport: tr})
 }
 
 // Close releases everything in reverse order of acquisition within ctx.

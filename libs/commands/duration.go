@@ -6,6 +6,10 @@ import (
 	"time"
 )
 
+// maxDuration bounds what ParseDuration accepts, far beyond any command's own limit (a
+// Discord timeout is at most 28 days), so the sum can never overflow.
+const maxDuration = 100 * 365 * 24 * time.Hour
+
 // ParseDuration reads the durations members type: a number and a unit, possibly several
 // ("90s", "10m", "2h", "1d", "1w", "1h30m"). Negative, zero, unit-less and unknown-unit
 // values are ArgErrors phrased for the member.
@@ -31,6 +35,11 @@ func ParseDuration(s string) (time.Duration, error) {
 		unit, ok := units[in[i]]
 		if err != nil || !ok || n > 1<<20 {
 			return 0, argErr("`%s` isn't a duration: use a number and a unit (s, m, h, d, w), like 10m", truncate(s, 20))
+		}
+		if time.Duration(n) > (maxDuration-total)/unit {
+			// Checked by division: "1048576w" would overflow the multiplication and come
+			// back as some other, positive, duration.
+			return 0, argErr("`%s` is far too long", truncate(s, 20))
 		}
 		total += time.Duration(n) * unit
 		in = in[i+1:]

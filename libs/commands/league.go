@@ -42,5 +42,15 @@ func leagueCommands() []Command {
 			Aliases: []string{"tryoutresults", "tryout", "eval"}, Options: []Option{member("Who to evaluate", true)}}),
 		league(Command{Name: "tryoutcancel", Description: "Cancel an evaluation in progress (its evaluator or staff)", Access: Evaluator,
 			Options: []Option{member("Whose evaluation (default: the one you are running)", false)}}),
+		// Wagers (SPEC.md §3): the rest of a match happens on its board's buttons and modals.
+		league(Command{Name: "anteup", Description: "Set up a wager match (stake in millions, default 10, at least 5)",
+			Aliases: []string{"match"}, Options: []Option{{Name: "stake", Description: "Millions each player stakes (default 10)",
+				Type: busv1.OptionType_OPTION_TYPE_INTEGER}}}),
+		league(Command{Name: "matchresult", Description: "Submit the result of your full wager match",
+			Aliases: []string{"matchresults", "mr"}, Options: []Option{
+				{Name: "winner", Description: "The winning team", Type: busv1.OptionType_OPTION_TYPE_STRING, Required: true, Choices: []string{"A", "B"}},
+				{Name: "screenshot", Description: "A link to a screenshot of the final score", Type: busv1.OptionType_OPTION_TYPE_STRING, Required: true}}}),
+		league(Command{Name: "matchcancel", Description: "Cancel a wager match and refund it (its host before it is full, or moderators)",
+			Options: []Option{{Name: "match", Description: "The match number (default: the last one you host)", Type: busv1.OptionType_OPTION_TYPE_INTEGER}}}),
 	}
 }

@@ -29,6 +29,10 @@ func moderationCommands() []Command {
 			Options: []Option{{Name: "channel", Description: "Which channel", Type: busv1.OptionType_OPTION_TYPE_CHANNEL, Required: true},
 				{Name: "seconds", Description: "Seconds between a member's messages (0 turns it off)", Type: busv1.OptionType_OPTION_TYPE_INTEGER, Required: true}}}),
 		mod(Command{Name: "modhelp", Description: "The moderators' guide: warnings, timeouts, raids, appeals"}),
+		mod(Command{Name: "servermessage", Description: "Send a message as the bot to a channel, after a preview (staff)", Access: Staff,
+			Aliases: []string{"sm"},
+			Options: []Option{{Name: "target", Description: "The channel (#channel); a member here means setvalue", Type: busv1.OptionType_OPTION_TYPE_STRING, Required: true},
+				{Name: "message", Description: "The text; end it with @everyone, @here or a role to ping", Type: busv1.OptionType_OPTION_TYPE_STRING, Required: true}}}),
 		mod(Command{Name: "cleanserver", Description: "Delete recent messages the filter flags, in every text channel (staff)", Access: Staff,
 			Options: []Option{{Name: "limit", Description: "Messages to check per channel, 1 to 1000 (default 500)", Type: busv1.OptionType_OPTION_TYPE_INTEGER}}}),
 	}

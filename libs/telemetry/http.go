@@ -1,9 +1,14 @@
 package telemetry
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -13,18 +18,50 @@ import (
 
 // HTTPTransport wraps next (default http.DefaultTransport) so every Discord REST call is a
 // CLIENT span named by its route ("POST /channels/{channel_id}/messages"), carrying the
-// rate-limit bucket Discord reported. Tokens in the path never reach the span.
-func HTTPTransport(t *Telemetry, next http.RoundTripper) http.RoundTripper {
+// rate-limit bucket Discord reported, and is counted by route and status on reg (when not
+// nil). Tokens in the path never reach the span or the metrics.
+func HTTPTransport(t *Telemetry, next http.RoundTripper, reg prometheus.Registerer) (http.RoundTripper, error) {
 	if next == nil {
 		next = http.DefaultTransport
 	}
-	return &tracedTransport{next: next, tracer: t.Tracer.Tracer("github.com/novera-bot/novera/libs/telemetry/http"), prop: t.Propagator}
+	calls := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "novera_discord_rest_requests_total",
+		Help: "Discord REST calls by route template and HTTP status (429s included)."}, []string{"route", "status"})
+	seconds := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "novera_discord_rest_duration_seconds",
+		Help: "Discord REST call duration by route template.", Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14)}, []string{"route"})
+	if reg != nil {
+		var err error
+		if calls, err = registerShared(reg, calls); err != nil {
+			return nil, err
+		}
+		if seconds, err = registerShared(reg, seconds); err != nil {
+			return nil, err
+		}
+	}
+	return &tracedTransport{next: next, tracer: t.Tracer.Tracer("github.com/novera-bot/novera/libs/telemetry/http"), prop: t.Propagator,
+		calls: calls, seconds: seconds}, nil
+}
+
+// registerShared registers c, or returns the collector already registered under its
+// name: several services in one process share a registry.
+func registerShared[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
+	if err := reg.Register(c); err != nil {
+		var are prometheus.AlreadyRegisteredError
+		if errors.As(err, &are) {
+			if existing, ok := are.ExistingCollector.(C); ok {
+				return existing, nil
+			}
+		}
+		return c, fmt.Errorf("telemetry: metrics: %w", err)
+	}
+	return c, nil
 }
 
 type tracedTransport struct {
-	next   http.RoundTripper
-	tracer trace.Tracer
-	prop   propagation.TextMapPropagator
+	next    http.RoundTripper
+	tracer  trace.Tracer
+	prop    propagation.TextMapPropagator
+	calls   *prometheus.CounterVec
+	seconds *prometheus.HistogramVec
 }
 
 func (t *tracedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
@@ -37,12 +74,16 @@ func (t *tracedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	defer span.End()
 	r = r.Clone(ctx)
 	t.prop.Inject(ctx, propagation.HeaderCarrier(r.Header))
+	start := time.Now()
 	resp, err := t.next.RoundTrip(r)
+	t.seconds.WithLabelValues(route).Observe(time.Since(start).Seconds())
 	if err != nil {
+		t.calls.WithLabelValues(route, "error").Inc()
 		span.RecordError(err)
 		span.SetStatus(codes.Error, err.Error())
 		return nil, err
 	}
+	t.calls.WithLabelValues(route, strconv.Itoa(resp.StatusCode)).Inc()
 	span.SetAttributes(attribute.Int("http.response.status_code", resp.StatusCode))
 	if b := resp.Header.Get("X-RateLimit-Bucket"); b != "" {
 		span.SetAttributes(attribute.String("discord.ratelimit.bucket", b))

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
@@ -63,8 +64,8 @@ func Setup(ctx context.Context, o Options) (*Telemetry, error) {
 	case o.Exporter != nil:
 		opts = append(opts, sdktrace.WithSyncer(o.Exporter))
 	case o.OTLPEndpoint != "":
-		// The exporter reads OTEL_EXPORTER_OTLP_* itself (endpoint, headers, timeout).
-		exp, err := otlptracehttp.New(ctx)
+		// Headers, timeout and TLS still come from the standard OTEL_EXPORTER_OTLP_* variables.
+		exp, err := otlptracehttp.New(ctx, otlptracehttp.WithEndpointURL(strings.TrimSuffix(o.OTLPEndpoint, "/")+"/v1/traces"))
 		if err != nil {
 			return nil, fmt.Errorf("telemetry: OTLP exporter: %w", err)
 		}

@@ -76,6 +76,7 @@ type Worker struct {
 	tracer   trace.Tracer
 	duration *prometheus.HistogramVec
 	deferred prometheus.Counter
+	answered prometheus.Histogram
 	consumer *bus.Consumer
 }
 
@@ -124,9 +125,15 @@ func New(o Options) (*Worker, error) {
 	w.deferred = prometheus.NewCounter(prometheus.CounterOpts{Name: "novera_command_deferred_total",
 		Help:        "Commands that showed a thinking frame (deferred interaction or typing) before their answer.",
 		ConstLabels: prometheus.Labels{"service": o.Service}})
+	w.answered = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "novera_interaction_answer_seconds",
+		Help:        "Time from Discord sending an interaction to its answer leaving, against the 3 s deadline.",
+		ConstLabels: prometheus.Labels{"service": o.Service},
+		Buckets:     []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2, 2.5, 3, 5, 10}})
 	if o.Metrics != nil {
-		if err := o.Metrics.Register(w.deferred); err != nil {
-			return nil, fmt.Errorf("worker: metrics: %w", err)
+		for _, c := range []prometheus.Collector{w.deferred, w.answered, newLagCollector(w)} {
+			if err := o.Metrics.Register(c); err != nil {
+				return nil, fmt.Errorf("worker: metrics: %w", err)
+			}
 		}
 		// Several workers share one registry in the all-in-one process; the metric is
 		// labelled by service, so they share the collector too.
@@ -258,7 +265,13 @@ func (w *Worker) Handle(ctx context.Context, cmd *busv1.Command) (err error) {
 	if err != nil {
 		return err
 	}
-	return w.deliver(ctx, cmd.Id, actions)
+	if err := w.deliver(ctx, cmd.Id, actions); err != nil {
+		return err
+	}
+	if cmd.InteractionId != "" && cmd.ReceivedAt != nil {
+		w.answered.Observe(time.Since(cmd.ReceivedAt.AsTime()).Seconds())
+	}
+	return nil
 }
 
 var errAlreadyHandled = errors.New("worker: already handled")

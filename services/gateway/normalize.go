@@ -112,8 +112,12 @@ func flattenOptions(cmd *busv1.Command, opts []wireOption, in *wireInteraction) 
 			flattenOptions(cmd, o.Options, in)
 			continue
 		}
+		// A string option is JSON text: unescape it as JSON (strconv.Unquote is Go's
+		// syntax and leaves "a\/b" or an escaped emoji quoted). Numbers and booleans
+		// travel as their literal.
 		v := string(o.Value)
-		if s, err := strconv.Unquote(v); err == nil {
+		var s string
+		if json.Unmarshal(o.Value, &s) == nil {
 			v = s
 		}
 		if o.Type == int(busv1.OptionType_OPTION_TYPE_ATTACHMENT) {

@@ -6,6 +6,7 @@ package gateway
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -52,6 +53,9 @@ type Options struct {
 	Tracer     trace.TracerProvider
 	Health     *admin.Health
 	Metrics    prometheus.Registerer
+	// InteractionsKey is the application's Ed25519 public key; with it,
+	// InteractionsHandler serves Discord's HTTP interactions endpoint.
+	InteractionsKey ed25519.PublicKey
 }
 
 // Service runs the shards of one gateway process.
@@ -101,7 +105,7 @@ func New(o Options) (*Service, error) {
 	// Not ready until Run has connected every shard.
 	o.Health.Ready("discord", func(context.Context) error { return errors.New("not connected yet") })
 	if o.Metrics != nil {
-		for _, c := range []prometheus.Collector{s.events, s.commands} {
+		for _, c := range []prometheus.Collector{s.events, s.commands, newShardCollector(s)} {
 			if err := o.Metrics.Register(c); err != nil {
 				return nil, fmt.Errorf("gateway: metrics: %w", err)
 			}
@@ -208,13 +212,31 @@ func (s *Service) ready(context.Context) error {
 	return errors.Join(errs...)
 }
 
-// dispatch handles one dispatch: it starts the event's trace, publishes the event and, if
-// it is a command, the normalised command.
+// The front doors an event can come through (the "via" of receive).
+const (
+	viaGateway = "gateway"
+	viaHTTP    = "http"
+)
+
+// dispatch handles one dispatch from a shard.
 func (s *Service) dispatch(ctx context.Context, d dgw.Dispatch) error {
+	return s.receive(ctx, d, viaGateway)
+}
+
+// receive is the one path of every event, whichever front door it came through: it
+// starts the event's trace, publishes the event and, if it is a command, the normalised
+// command. Sharing it is what makes an interaction arriving both by websocket and by
+// HTTP the same bus messages (same ids), so the stream keeps one of each.
+func (s *Service) receive(ctx context.Context, d dgw.Dispatch, via string) error {
+	shard := strconv.Itoa(d.ShardID)
+	if via == viaHTTP {
+		shard = viaHTTP // read from no shard: keep it out of the per-shard counts
+	}
 	ctx, span := s.tracer.Start(ctx, "receive "+d.Type, trace.WithSpanKind(trace.SpanKindConsumer), trace.WithAttributes(
-		attribute.String("discord.event", d.Type), attribute.Int("discord.shard", d.ShardID), attribute.Int64("discord.seq", d.Seq)))
+		attribute.String("discord.event", d.Type), attribute.Int("discord.shard", d.ShardID), attribute.Int64("discord.seq", d.Seq),
+		attribute.String("novera.via", via)))
 	defer span.End()
-	s.events.WithLabelValues(d.Type, strconv.Itoa(d.ShardID)).Inc()
+	s.events.WithLabelValues(d.Type, shard).Inc()
 	if err := s.handle(ctx, d, span); err != nil {
 		span.RecordError(err)
 		span.SetStatus(codes.Error, err.Error())

@@ -75,6 +75,10 @@ func New(ctx context.Context, deps worker.Deps) (*worker.Worker, error) {
 		"getevaluated":   s.getevaluated,
 		"tryoutsresults": s.tryoutsresults,
 		"tryoutcancel":   s.tryoutcancel,
+		// Wagers (SPEC.md §3), in wager*.go.
+		"anteup":      s.anteup,
+		"matchresult": s.matchresult,
+		"matchcancel": s.matchcancel,
 	})
 	o.Companions = []worker.Companion{events}
 	return worker.New(o)

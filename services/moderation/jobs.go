@@ -84,11 +84,16 @@ type runner struct {
 	// timeout bounds one job; custom performs kinds the runner does not know itself.
 	timeout time.Duration
 	custom  map[jobKind]func(context.Context, claimed) error
+	// keepDone is how long finished jobs stay for inspection (0: forever).
+	keepDone time.Duration
 
 	mu     sync.Mutex
 	cancel context.CancelFunc
 	done   chan struct{}
 }
+
+// pruneEvery spaces the deletion of old finished jobs.
+const pruneEvery = 10 * time.Minute
 
 func newRunner(pool *pgxpool.Pool, dc *discord.Client, log *slog.Logger) *runner {
 	return &runner{pool: pool, discord: dc, log: log.With("component", "jobs"), interval: 100 * time.Millisecond,
@@ -130,7 +135,14 @@ func (r *runner) loop(ctx context.Context) {
 	defer close(r.done)
 	t := time.NewTicker(r.interval)
 	defer t.Stop()
+	var pruned time.Time
 	for {
+		if r.keepDone > 0 && time.Since(pruned) > pruneEvery {
+			pruned = time.Now()
+			if _, err := r.pool.Exec(ctx, `DELETE FROM moderation.jobs WHERE done_at < now() - $1::interval`, r.keepDone.String()); err != nil && ctx.Err() == nil {
+				r.log.WarnContext(ctx, "pruning finished jobs", "err", err)
+			}
+		}
 		for {
 			n, err := r.runDue(ctx)
 			if err != nil && ctx.Err() == nil {

@@ -1,6 +1,6 @@
 // Package moderation is the moderation service (SPEC.md §6): the profanity filter on every
 // guild message, with its graduated timeouts, and the moderators' commands (mute, unmute,
-// utm, slowmode, modhelp, cleanserver). The filter itself is the pure package filter.
+// utm, slowmode, modhelp, cleanserver, servermessage). The filter itself is the pure package filter.
 package moderation
 
 import (
@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/novera-bot/novera/libs/bus"
 	"github.com/novera-bot/novera/libs/commands"
 	"github.com/novera-bot/novera/libs/discord"
 	"github.com/novera-bot/novera/libs/guildconfig"
@@ -36,6 +37,7 @@ var eventTypes = []string{"MESSAGE_CREATE", "MESSAGE_UPDATE", "GUILD_CREATE", "G
 
 // service holds what the handlers need beyond their Request.
 type service struct {
+	bus     *bus.Bus
 	pool    *pgxpool.Pool
 	discord *discord.Client
 	config  *guildconfig.Store
@@ -44,9 +46,34 @@ type service struct {
 }
 
 // New migrates the moderation schema and returns the worker that serves the moderation
-// commands, with two companions: the consumer of message events that runs the filter,
-// and the runner of the jobs (deletions, warnings, timeouts, timers) the filter owes.
+// commands, with three companions: the consumer of message events that runs the filter,
+// and the runners of the jobs it owes (deletions, warnings, timeouts, timers), one lane
+// for those and one for the long cleanserver runs.
 func New(ctx context.Context, deps worker.Deps) (*worker.Worker, error) {
+	s, err := newService(ctx, deps)
+	if err != nil {
+		return nil, err
+	}
+	events, err := worker.NewEventConsumer(deps, Schema, eventTypes, s.onEvent)
+	if err != nil {
+		return nil, fmt.Errorf("moderation: %w", err)
+	}
+	o := deps.Options(Schema, map[string]worker.Handler{
+		"mute":          s.mute,
+		"unmute":        s.unmute,
+		"utm":           s.utm,
+		"slowmode":      s.slowmode,
+		"modhelp":       s.modhelp,
+		"cleanserver":   s.cleanserver,
+		"servermessage": s.servermessage,
+	})
+	fast, slow := s.runners()
+	o.Companions = []worker.Companion{events, fast, slow}
+	return worker.New(o)
+}
+
+// newService migrates the schema and builds the service without starting anything.
+func newService(ctx context.Context, deps worker.Deps) (*service, error) {
 	if err := store.Migrate(ctx, deps.Pool, Schema, store.Sub(migrationFiles, "migrations")); err != nil {
 		return nil, fmt.Errorf("moderation: %w", err)
 	}
@@ -59,25 +86,18 @@ func New(ctx context.Context, deps worker.Deps) (*worker.Worker, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	log = log.With("service", Schema)
-	s := &service{pool: deps.Pool, discord: deps.Discord, config: deps.Config, filter: f, log: log}
-	events, err := worker.NewEventConsumer(deps, Schema, eventTypes, s.onEvent)
-	if err != nil {
-		return nil, fmt.Errorf("moderation: %w", err)
-	}
-	o := deps.Options(Schema, map[string]worker.Handler{
-		"mute":        s.mute,
-		"unmute":      s.unmute,
-		"utm":         s.utm,
-		"slowmode":    s.slowmode,
-		"modhelp":     s.modhelp,
-		"cleanserver": s.cleanserver,
-	})
-	fast := newRunner(deps.Pool, deps.Discord, log)
+	return &service{bus: deps.Bus, pool: deps.Pool, discord: deps.Discord, config: deps.Config, filter: f, log: log}, nil
+}
+
+// runners returns the job runner's two lanes: everything but cleanserver, and cleanserver
+// alone, whose runs last minutes and must not hold up the filter's deletions.
+func (s *service) runners() (fast, slow *runner) {
+	fast = newRunner(s.pool, s.discord, s.log)
 	fast.kinds = []string{string(jobCleanServer)}
-	slow := newRunner(deps.Pool, deps.Discord, log.With("lane", "slow"))
+	fast.keepDone = 7 * 24 * time.Hour
+	slow = newRunner(s.pool, s.discord, s.log.With("lane", "slow"))
 	slow.kinds, slow.exclude, slow.batch = []string{string(jobCleanServer)}, false, 1
 	slow.timeout, slow.lease, slow.interval = 10*time.Minute, 15*time.Minute, 250*time.Millisecond
 	slow.custom = map[jobKind]func(context.Context, claimed) error{jobCleanServer: s.runCleanup}
-	o.Companions = []worker.Companion{events, fast, slow}
-	return worker.New(o)
+	return fast, slow
 }

@@ -168,6 +168,45 @@ var (
 		Plain: []string{"The limit must be between 1 and 1000 messages per channel (got `%d`).", "`%d` is out of range: use 1–1000.",
 			"Invalid limit `%d`. Choose 1 to 1000.", "Limit `%d` is not allowed; the range is 1–1000."}}
 
+	smPreview = persona.Pool{Name: "sm_preview",
+		Sassy: []string{"Preview for %s 👀 looks good, darling?", "Here's what Mommy will post in %s 📣", "Draft for %s ✍️ send it?", "Sneak peek for %s 🔍"},
+		Plain: []string{"Preview of the message for %s", "Message preview (%s)", "Draft for %s: send or cancel", "This will be posted in %s"}}
+	smSent = persona.Pool{Name: "sm_sent",
+		Sassy: []string{"Posted in %s 📨", "Delivered to %s, darling 💌", "Mommy said it in %s 📣", "Out it goes to %s 🚀"},
+		Plain: []string{"Sent to %s.", "The message was posted in %s.", "Message delivered to %s.", "Posted in %s."}}
+	smCancelled = persona.Pool{Name: "sm_cancelled",
+		Sassy: []string{"Scrapped 🗑️ nothing was sent.", "Never mind then 🤐", "Draft binned, darling 🚮", "Cancelled, Mommy keeps quiet 🤫"},
+		Plain: []string{"Cancelled: nothing was sent.", "The message was not sent.", "Draft discarded.", "Cancelled."}}
+	errSmTarget = persona.Pool{Name: "err_sm_target",
+		Sassy: []string{"`%s` isn't a channel, sweetie: try `sm #channel your text` 📺", "Where to? `%s` isn't a channel 🤔 use `#channel`.",
+			"Mommy needs a #channel, not `%s` 📍", "`%s`? Point me at a channel like #general, darling 👉"},
+		Plain: []string{"`%s` is not a channel. Usage: `sm #channel <message> [ping]`.", "Give a channel first (e.g. #general), not `%s`.",
+			"Unknown target `%s`: use a #channel mention.", "`%s` is not a valid channel."}}
+	errSmTooLong = persona.Pool{Name: "err_sm_long",
+		Sassy: []string{"That's %d characters, darling 📜 Discord stops at 2000.", "%d characters? Trim it to 2000, sweetie ✂️",
+			"Too chatty 😅 %d characters, the limit is 2000.", "Mommy can't post %d characters; 2000 max 📏"},
+		Plain: []string{"The message has %d characters; the limit is 2000.", "Messages can have at most 2000 characters (this one has %d).",
+			"Too long: %d characters, maximum 2000.", "Shorten the message: %d characters is over the 2000 limit."}}
+	errSmEmpty = persona.Pool{Name: "err_sm_empty",
+		Sassy: []string{"An empty message? 🙃 Give Mommy something to say.", "Nothing to post, sweetie 📭", "Say what, darling? The text is empty 🤷‍♀️",
+			"Mommy needs words, not just a ping 💬"},
+		Plain: []string{"The message is empty.", "Write some text to send.", "There is nothing to send besides the ping.", "Add a message text."}}
+	errSmExpired = persona.Pool{Name: "err_sm_expired",
+		Sassy: []string{"That draft is done or expired ⌛ start a new `sm`.", "Too late, darling ⏰ this preview is closed.",
+			"This one's already handled 📦", "Expired draft 🥀 make a fresh one."},
+		Plain: []string{"This draft was already handled or has expired.", "The preview is no longer active.", "This draft is closed.",
+			"Expired: run `sm` again."}}
+	errSmNotYours = persona.Pool{Name: "err_sm_not_yours",
+		Sassy: []string{"Hands off, that draft isn't yours 🙅‍♀️", "Only the author can press that, sweetie 🔒", "Not your draft, darling 💅",
+			"Shoo 👋 this preview belongs to someone else."},
+		Plain: []string{"Only the author of this draft can send or cancel it.", "This draft belongs to another staff member.",
+			"You can't act on someone else's draft.", "Only the draft's author can use these buttons."}}
+	errSmValue = persona.Pool{Name: "err_sm_value",
+		Sassy: []string{"`%s` isn't a value, darling: `sm @member 50` 💰", "Mommy needs a whole number, not `%s` 🔢", "`%s`? Give me millions as a number 💸",
+			"Numbers only, sweetie: `%s` won't do 🧮"},
+		Plain: []string{"`%s` is not a value. Usage: `sm @member <value>` (setvalue).", "The value must be a whole number, not `%s`.",
+			"Invalid value `%s`.", "`%s` is not a whole number of millions."}}
+
 	modhelpIntro = persona.Pool{Name: "modhelp_intro",
 		Sassy: []string{"Mommy's moderation handbook 📚 pick a chapter below.", "Need help keeping the peace? 🕊️ Choose a guide.",
 			"Moderator school is in session 🎓 what do you need?", "The mod manual, darling 💼 pick a topic.",
@@ -204,6 +243,11 @@ const (
 	logCleanScanned   = "Messages checked"
 	logCleanDeleted   = "Messages removed"
 	cleanProgressLine = "Channels: %d/%d\nMessages checked: %d\nMessages removed: %d"
+	logSmTitle        = "Server message sent"
+	smSendLabel       = "Send"
+	smCancelLabel     = "Cancel"
+	smNoPing          = "none"
+	smPingField       = "Ping"
 	modhelpTitle      = "Moderation guide"
 	modhelpPlacehold  = "Choose a guide"
 )
@@ -231,5 +275,6 @@ func guides() []guide {
 func pools() []persona.Pool {
 	return []persona.Pool{warnLines, warnTimeout, warnCount, muteDone, unmuteDone, utmDone, slowmodeOn, slowmodeOff,
 		errDurationUnreadable, errDurationUnit, errDurationTooLong, errDurationZero, errMuteStaff, errMuteBot, errMuteSelf,
-		errSlowmodeRange, errChannelElsewhere, errRefused, modhelpIntro, cleanStarted, cleanRunning, cleanFinished, errCleanLimit}
+		errSlowmodeRange, errChannelElsewhere, errRefused, modhelpIntro, cleanStarted, cleanRunning, cleanFinished, errCleanLimit,
+		smPreview, smSent, smCancelled, errSmTarget, errSmTooLong, errSmEmpty, errSmExpired, errSmNotYours, errSmValue}
 }

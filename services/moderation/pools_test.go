@@ -11,7 +11,7 @@ func TestPools(t *testing.T) {
 	for _, p := range pools() {
 		min := 8
 		// Refusals and cleanserver's rare texts need fewer variants than everyday replies.
-		if strings.HasPrefix(p.Name, "err_") || strings.HasPrefix(p.Name, "clean_") {
+		if strings.HasPrefix(p.Name, "err_") || strings.HasPrefix(p.Name, "clean_") || strings.HasPrefix(p.Name, "sm_") {
 			min = 4
 		}
 		if err := p.Check(min, 4096-200); err != nil {

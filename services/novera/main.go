@@ -21,10 +21,12 @@ import (
 	"github.com/novera-bot/novera/libs/discord"
 	"github.com/novera-bot/novera/libs/discordsim"
 	"github.com/novera-bot/novera/libs/guildconfig"
+	"github.com/novera-bot/novera/libs/jaegerlocal"
 	"github.com/novera-bot/novera/libs/natsembed"
 	"github.com/novera-bot/novera/libs/pglocal"
 	"github.com/novera-bot/novera/libs/store"
 	"github.com/novera-bot/novera/libs/telemetry"
+	"github.com/novera-bot/novera/services/novera/importer"
 	"github.com/novera-bot/novera/services/novera/stack"
 )
 
@@ -32,6 +34,7 @@ type settings struct {
 	token, apiURL, natsURL, dbURL string
 	simAddr, adminAddr, dataDir   string
 	otlp                          string
+	jaegerBin                     string
 	level                         slog.Level
 }
 
@@ -45,6 +48,7 @@ func readSettings(env *config.Env) (settings, error) {
 		adminAddr: env.Addr("ADMIN_ADDR", "127.0.0.1:9090"),
 		dataDir:   env.String("NOVERA_DATA_DIR", ".data"),
 		otlp:      env.String("OTEL_EXPORTER_OTLP_ENDPOINT", ""),
+		jaegerBin: env.String("NOVERA_JAEGER_BIN", ""),
 	}
 	if err := s.level.UnmarshalText([]byte(env.String("LOG_LEVEL", "info"))); err != nil {
 		return s, fmt.Errorf("LOG_LEVEL: want debug, info, warn or error")
@@ -53,6 +57,10 @@ func readSettings(env *config.Env) (settings, error) {
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "import" { // novera import: see services/novera/importer
+		app.Main(func(ctx context.Context) error { return importer.Main(ctx, os.Args[2:], config.FromOS(), os.Stdout) })
+		return
+	}
 	app.Main(func(ctx context.Context) error {
 		s, err := readSettings(config.FromOS())
 		if err != nil {
@@ -117,6 +125,18 @@ func run(ctx context.Context, s settings) error {
 		if err := configureDemo(ctx, s.dbURL, sim.Demo()); err != nil {
 			return err
 		}
+	}
+	if s.jaegerBin != "" {
+		// make run JAEGER=1: a local Jaeger, its UI on the usual port, every service
+		// exporting to it.
+		j, err := jaegerlocal.Start(ctx, jaegerlocal.Options{Bin: s.jaegerBin, Dir: filepath.Join(s.dataDir, "jaeger"),
+			QueryPort: 16686, Logger: log.With("component", "jaeger")})
+		if err != nil {
+			return err
+		}
+		stops = append(stops, j.Stop)
+		s.otlp = j.OTLPEndpoint()
+		say("Jaeger (traces of every command): %s", j.QueryURL())
 	}
 	st, err := stack.Start(ctx, stack.Options{Token: s.token, APIURL: s.apiURL, NATSURL: s.natsURL, DatabaseURL: s.dbURL,
 		AdminAddr: s.adminAddr, Logger: log, OTLPEndpoint: s.otlp})

@@ -23,7 +23,6 @@ func Normalize(s string) string {
 // decomposition.
 func appendNormalized(dst []byte, s string) []byte {
 	var one [utf8.UTFMax]byte
-	var dec [64]byte
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
@@ -45,8 +44,13 @@ func appendNormalized(dst []byte, s string) []byte {
 			}
 			continue
 		}
-		n := utf8.EncodeRune(one[:], r)
-		for _, d := range string(norm.NFKD.Append(dec[:0], one[:n]...)) {
+		// The rune's own decomposition from the tables: no allocation, unlike a Form's
+		// Append, and enough for single runes (reordering matters only across runes).
+		dec := norm.NFKD.PropertiesString(s[i-size:]).Decomposition()
+		if dec == nil {
+			dec = utf8.AppendRune(one[:0], r)
+		}
+		for _, d := range string(dec) {
 			if f, ok := foldRune(d); ok {
 				if f != 0 {
 					dst = utf8.AppendRune(dst, f)

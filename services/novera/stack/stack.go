@@ -16,7 +16,6 @@ import (
 	"github.com/novera-bot/novera/libs/admin"
 	"github.com/novera-bot/novera/libs/app"
 	"github.com/novera-bot/novera/libs/commands"
-	"github.com/novera-bot/novera/libs/discord"
 	"github.com/novera-bot/novera/libs/telemetry"
 	"github.com/novera-bot/novera/libs/worker"
 	"github.com/novera-bot/novera/services/community"
@@ -141,7 +140,7 @@ func (s *Stack) startGateway(ctx context.Context, a *app.App, o Options) error {
 	if err != nil {
 		return err
 	}
-	dc, err := discord.New(discord.Config{Token: o.Token, APIURL: o.APIURL, Transport: telemetry.HTTPTransport(a.Tel, nil)})
+	dc, err := a.Discord(o.Token, o.APIURL)
 	if err != nil {
 		return err
 	}

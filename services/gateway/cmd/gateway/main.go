@@ -4,11 +4,15 @@
 // Environment: DISCORD_TOKEN (required); NATS_URL (nats://127.0.0.1:4222),
 // DISCORD_API_URL (https://discord.com/api/v10), SHARD_COUNT (0: Discord's recommendation),
 // SHARD_IDS (comma-separated; empty: all), ADMIN_ADDR (0.0.0.0:9090),
-// OTEL_EXPORTER_OTLP_ENDPOINT (unset: no export).
+// OTEL_EXPORTER_OTLP_ENDPOINT (unset: no export), DISCORD_PUBLIC_KEY (the application's
+// public key, hex; set: Discord's HTTP interactions endpoint is served on
+// INTERACTIONS_ADDR, default 0.0.0.0:8080).
 package main
 
 import (
 	"context"
+	"crypto/ed25519"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -17,7 +21,6 @@ import (
 	"github.com/novera-bot/novera/libs/commands"
 	"github.com/novera-bot/novera/libs/config"
 	"github.com/novera-bot/novera/libs/discord"
-	"github.com/novera-bot/novera/libs/telemetry"
 	"github.com/novera-bot/novera/services/gateway"
 )
 
@@ -30,11 +33,21 @@ func main() {
 		shardCount := env.Int("SHARD_COUNT", 0, 0, 1<<16)
 		shardIDs, idsErr := parseShardIDs(env.String("SHARD_IDS", ""))
 		adminAddr := env.Addr("ADMIN_ADDR", "0.0.0.0:9090")
+		interactionsAddr := env.Addr("INTERACTIONS_ADDR", "0.0.0.0:8080")
+		publicKey := env.String("DISCORD_PUBLIC_KEY", "")
 		if err := env.Err(); err != nil {
 			return err
 		}
 		if idsErr != nil {
 			return idsErr
+		}
+		var interactionsKey ed25519.PublicKey
+		if publicKey != "" {
+			k, err := gateway.ParsePublicKey(publicKey)
+			if err != nil {
+				return fmt.Errorf("DISCORD_PUBLIC_KEY: %w", err)
+			}
+			interactionsKey = k
 		}
 		a, err := app.New(ctx, app.Options{Name: "gateway", AdminAddr: adminAddr, OTLPEndpoint: env.String("OTEL_EXPORTER_OTLP_ENDPOINT", "")})
 		if err != nil {
@@ -45,16 +58,34 @@ func main() {
 		if err != nil {
 			return err
 		}
-		dc, err := discord.New(discord.Config{Token: token, APIURL: apiURL, Transport: telemetry.HTTPTransport(a.Tel, nil)})
+		dc, err := a.Discord(token, apiURL)
 		if err != nil {
 			return err
 		}
 		svc, err := gateway.New(gateway.Options{Token: token, Bus: b, Discord: dc, Registry: commands.Novera(),
-			ShardIDs: shardIDs, ShardCount: shardCount, Logger: a.Log, Tracer: a.Tel.Tracer, Health: a.Health, Metrics: a.Admin.Registry})
+			ShardIDs: shardIDs, ShardCount: shardCount, Logger: a.Log, Tracer: a.Tel.Tracer, Health: a.Health, Metrics: a.Admin.Registry,
+			InteractionsKey: interactionsKey})
 		if err != nil {
 			return err
 		}
-		return svc.Run(ctx)
+		if interactionsKey == nil {
+			return svc.Run(ctx)
+		}
+		h, err := svc.InteractionsHandler()
+		if err != nil {
+			return err
+		}
+		// The endpoint and the shards live and die together: either failing stops both.
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		httpErr := make(chan error, 1)
+		go func() {
+			defer cancel()
+			httpErr <- gateway.ServeInteractions(ctx, interactionsAddr, h, a.Log)
+		}()
+		runErr := svc.Run(ctx)
+		cancel()
+		return errors.Join(runErr, <-httpErr)
 	})
 }
 
