@@ -82,22 +82,7 @@ func (s *service) goldrush(ctx context.Context, r *worker.Request) error {
 
 // addgold: a non-zero amount; the balance stops at 0.
 func (s *service) addgold(ctx context.Context, r *worker.Request) error {
-	m := target(r)
-	if err := refuseBot(r, m); err != nil {
-		return err
-	}
-	n, err := amount(r)
-	if err != nil {
-		return err
-	}
-	e := s.entry(r, m.UserId, ledger.Gold)
-	e.Delta = n
-	applied, now, err := ledger.AddFloored(ctx, r.Tx, e)
-	if err := ledgerRefusal(r, err); err != nil {
-		return err
-	}
-	s.goldChanged(r, m.UserId, now-applied, now)
-	return nil
+	return s.addFloored(ctx, r, ledger.Gold, s.goldChanged)
 }
 
 // resetgold: one member's gold to 0.

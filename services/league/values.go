@@ -90,6 +90,13 @@ func (s *service) setvalue(ctx context.Context, r *worker.Request) error {
 
 // addvalue: SPEC.md §1. The amount is non-zero; the result stops at 0.
 func (s *service) addvalue(ctx context.Context, r *worker.Request) error {
+	return s.addFloored(ctx, r, ledger.Value, s.valueChanged)
+}
+
+// addFloored is a staff "add" of one currency to the command's target, stopping at 0, and
+// reported by changed: what addvalue and addgold share.
+func (s *service) addFloored(ctx context.Context, r *worker.Request, c ledger.Currency,
+	changed func(r *worker.Request, userID string, old, now int64)) error {
 	m := target(r)
 	if err := refuseBot(r, m); err != nil {
 		return err
@@ -98,13 +105,13 @@ func (s *service) addvalue(ctx context.Context, r *worker.Request) error {
 	if err != nil {
 		return err
 	}
-	e := s.entry(r, m.UserId, ledger.Value)
+	e := s.entry(r, m.UserId, c)
 	e.Delta = n
 	applied, now, err := ledger.AddFloored(ctx, r.Tx, e)
 	if err := ledgerRefusal(r, err); err != nil {
 		return err
 	}
-	s.valueChanged(r, m.UserId, now-applied, now)
+	changed(r, m.UserId, now-applied, now)
 	return nil
 }
 
