@@ -51,3 +51,7 @@ if [ ! -d "$jsbot/node_modules/discord.js" ]; then
   echo "prerequisites: installing discord.js for the conformance tests (npm ci in ${jsbot#"$root"/})"
   (cd "$jsbot" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 fi
+
+# Jaeger for the trace test, built once per machine from the Go module proxy (a few minutes
+# the first time), so the test itself never waits on a build.
+bash "$root/scripts/jaeger.sh" >/dev/null
