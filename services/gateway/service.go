@@ -56,6 +56,9 @@ type Options struct {
 	// InteractionsKey is the application's Ed25519 public key; with it,
 	// InteractionsHandler serves Discord's HTTP interactions endpoint.
 	InteractionsKey ed25519.PublicKey
+	// SessionSaveInterval is how often shard sessions are saved for the next process
+	// (default 1 s).
+	SessionSaveInterval time.Duration
 }
 
 // Service runs the shards of one gateway process.
@@ -80,6 +83,9 @@ func New(o Options) (*Service, error) {
 	}
 	if o.Intents == 0 {
 		o.Intents = DefaultIntents
+	}
+	if o.SessionSaveInterval <= 0 {
+		o.SessionSaveInterval = time.Second
 	}
 	if o.Presence == "" {
 		o.Presence = "commands | !help"
@@ -152,13 +158,23 @@ func (s *Service) Run(ctx context.Context) error {
 			ids = append(ids, i)
 		}
 	}
+	sessions, err := openSessions(ctx, s.o.Bus.JetStream())
+	if err != nil {
+		return fmt.Errorf("gateway: %w", err)
+	}
 	for _, id := range ids {
 		if id < 0 || id >= count {
 			return fmt.Errorf("gateway: shard %d is outside 0..%d", id, count-1)
 		}
+		resume, err := sessions.load(ctx, id, count)
+		if err != nil {
+			// Without the saved session the shard identifies afresh: a loss of replay,
+			// not of service.
+			s.o.Logger.Warn("saved session unavailable", "shard", id, "err", err)
+		}
 		sh, err := dgw.NewShard(dgw.Config{
 			Token: s.o.Token, URL: gb.URL, ShardID: id, ShardCount: count, Intents: s.o.Intents,
-			Compress: s.o.Compress, Logger: s.o.Logger,
+			Compress: s.o.Compress, Logger: s.o.Logger, Resume: resume,
 			Presence: &dgw.Presence{Status: "online", Activities: []dgw.Activity{{Name: s.o.Presence, Type: dgw.ActivityListening}}},
 		}, s.dispatch)
 		if err != nil {
@@ -169,6 +185,8 @@ func (s *Service) Run(ctx context.Context) error {
 		s.mu.Unlock()
 	}
 	s.o.Health.Ready("discord", s.ready)
+	saverCtx, stopSaver := context.WithCancel(ctx)
+	go s.keepSessions(saverCtx, sessions, count, s.o.SessionSaveInterval)
 	var wg sync.WaitGroup
 	for id, sh := range s.shardsSnapshot() {
 		wg.Add(1)
@@ -178,11 +196,25 @@ func (s *Service) Run(ctx context.Context) error {
 			var fatal *dgw.FatalError
 			if errors.As(err, &fatal) {
 				s.o.Logger.Error("shard stopped for good; fix the cause and restart", "shard", id, "reason", fatal.Error())
+				sessions.drop(context.WithoutCancel(ctx), id, count)
 			}
 		}()
 	}
 	s.o.Logger.Info("gateway started", "shards", ids, "shard_count", count, "application_id", app.ID)
 	wg.Wait()
+	stopSaver()
+	// The shards closed with a resumable code; leave their last position for the next
+	// process, within a short deadline (a pod has a grace period to respect).
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	for id, sh := range s.shardsSnapshot() {
+		if sh.Status().State == dgw.StateFailed {
+			continue
+		}
+		if err := sessions.save(sctx, id, count, sh.Session()); err != nil {
+			s.o.Logger.Warn("session not saved at shutdown", "shard", id, "err", err)
+		}
+	}
 	return nil
 }
 

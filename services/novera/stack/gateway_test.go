@@ -113,3 +113,28 @@ func TestGateway4004StopsAndReportsNotReady(t *testing.T) {
 	}
 	t.Logf("readiness: %s", summary)
 }
+
+// A gateway process that stops and a new one that starts for the same shard: the new one
+// resumes the saved session (no new identify) and Discord replays what was sent meanwhile,
+// so a command typed while no gateway was running is still answered.
+func TestGatewayRestartResumesSession(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end: starts the whole stack")
+	}
+	e := newEnv(t, Gateway, Fun)
+	before := e.sim.GatewayStats()
+	e.stop()
+	x, err := e.sim.Prefix(t.Context(), discordsim.MessageRequest{UserID: e.member("player1"), Content: "!confess"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.start(Gateway, Fun)
+	if r := e.answer(x, nil); len(r.Message.Embeds) == 0 {
+		t.Fatalf("the command sent while the gateway was away got %+v", r)
+	}
+	after := e.sim.GatewayStats()
+	if after.Identifies != before.Identifies || after.Resumes != before.Resumes+1 {
+		t.Errorf("identifies %d → %d, resumes %d → %d; want the same identifies and one resume",
+			before.Identifies, after.Identifies, before.Resumes, after.Resumes)
+	}
+}
