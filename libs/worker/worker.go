@@ -148,6 +148,14 @@ func New(o Options) (*Worker, error) {
 	return w, nil
 }
 
+// interactionTokenTTL is how long Discord accepts answers to an interaction.
+const interactionTokenTTL = 15 * time.Minute
+
+// expired reports an interaction too old to be answered at all.
+func expired(cmd *busv1.Command) bool {
+	return cmd.InteractionId != "" && cmd.ReceivedAt != nil && time.Since(cmd.ReceivedAt.AsTime()) > interactionTokenTTL
+}
+
 // handler finds what serves cmd: an event handler for events, else the command's.
 func (w *Worker) handler(cmd *busv1.Command) Handler {
 	if cmd.Source == busv1.Source_SOURCE_EVENT {
@@ -268,7 +276,7 @@ func (w *Worker) Handle(ctx context.Context, cmd *busv1.Command) (err error) {
 	if err := w.deliver(ctx, cmd.Id, actions); err != nil {
 		return err
 	}
-	if cmd.InteractionId != "" && cmd.ReceivedAt != nil {
+	if cmd.InteractionId != "" && cmd.ReceivedAt != nil && outcome != "expired" {
 		w.answered.Observe(time.Since(cmd.ReceivedAt.AsTime()).Seconds())
 	}
 	return nil
@@ -282,6 +290,19 @@ func (w *Worker) run(ctx context.Context, cmd *busv1.Command) ([]Action, string,
 	cfg, err := w.o.Config.Get(ctx, cmd.GuildId)
 	if err != nil {
 		return nil, "", fmt.Errorf("read guild config: %w", err)
+	}
+	if expired(cmd) {
+		// Nothing can reach the member any more (the interaction's token is dead), so the
+		// command changes nothing: recorded as handled, so a redelivery stops here too.
+		w.o.Logger.WarnContext(ctx, "interaction expired before it was handled; dropped", "command", cmd.Name, "event_id", cmd.Id)
+		err := store.InTx(ctx, w.o.Pool, func(tx pgx.Tx) error {
+			first, err := store.MarkHandled(ctx, tx, w.schema(), cmd.Id)
+			if err != nil || !first {
+				return err
+			}
+			return setOwed(ctx, tx, w.schema(), cmd.Id, nil)
+		})
+		return nil, "expired", err
 	}
 	req := &Request{Cmd: cmd, Config: cfg, Rand: rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())), schema: w.schema()}
 	outcome := "ok"

@@ -10,8 +10,11 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/novera-bot/novera/libs/bus"
+	busv1 "github.com/novera-bot/novera/libs/buspb/novera/bus/v1"
 	"github.com/novera-bot/novera/libs/discordsim"
 )
 
@@ -557,4 +560,70 @@ func TestWagerInvariantRandom(t *testing.T) {
 		t.Errorf("%d players paid twice for one match", twice)
 	}
 	t.Logf("matches: open %d, full %d, settled %d, cancelled %d", len(live("open")), len(live("full")), len(live("settled")), len(live("cancelled")))
+}
+
+// A full match with no result after 4 hours is brought to the moderators once, in the
+// review channel; the match itself stays as it was.
+func TestWagerUnresolvedReminder(t *testing.T) {
+	e := newWagerEnv(t, map[string]int64{"player1": 50, "player2": 50})
+	id, b := e.create("player1", "/anteup stake:10", map[string]string{"mode": "1v1", "region": "NA", "position": "CF", "username": "Solo"})
+	e.click("player2", b, fmt.Sprintf("anteup:join:%d:B:CF", id))
+	e.waitFor("full", func() bool { return e.matchState(id) == "full" })
+	reviews := len(e.botPosts("wager-review"))
+	move := func() {
+		t.Helper()
+		if _, err := e.pool.Exec(t.Context(), `UPDATE league.timers SET due_at = now() - interval '1 minute' WHERE key = $1`,
+			fmt.Sprintf("wager:%d:review", id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	move()
+	e.waitFor("reminder", func() bool { return len(e.botPosts("wager-review")) == reviews+1 })
+	reminder := e.botPosts("wager-review")[reviews]
+	if !strings.Contains(msgText(reminder), fmt.Sprint(id)) || !strings.Contains(reminder.Content, "<@&"+e.demo.Roles["Moderator"].String()+">") {
+		t.Errorf("reminder does not name the match or ping the moderators: %q / %s", reminder.Content, msgText(reminder))
+	}
+	move() // a fired timer stays fired
+	b2, err := bus.Connect(t.Context(), e.opts.NATSURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b2.Close()
+	e.waitDrained(b2, League)
+	if got := len(e.botPosts("wager-review")); got != reviews+1 {
+		t.Errorf("%d reminders, want 1", got-reviews)
+	}
+	if e.matchState(id) != "full" || e.total() != 100 {
+		t.Errorf("the reminder changed the match: state %s, total %d", e.matchState(id), e.total())
+	}
+}
+
+// A click that reaches the service after its interaction expired (the service was down
+// for longer than Discord's 15 minutes) cannot be answered, so it changes nothing.
+func TestWagerExpiredClickChangesNothing(t *testing.T) {
+	e := newWagerEnv(t, map[string]int64{"player1": 50, "player2": 50})
+	id, _ := e.create("player1", "/anteup stake:10", map[string]string{"mode": "1v1", "region": "EU", "position": "CF", "username": "Solo"})
+	click := &busv1.Command{
+		Id: "900000000000000001", InteractionId: "900000000000000001", InteractionToken: "expired-token",
+		Name: "anteup", Source: busv1.Source_SOURCE_COMPONENT, CustomId: fmt.Sprintf("anteup:join:%d:B:CF", id),
+		GuildId: e.demo.GuildID.String(), ChannelId: e.demo.Channels["wagers-1v1"].String(),
+		Invoker:    &busv1.Member{UserId: e.member("player2").String(), InGuild: true},
+		ReceivedAt: timestamppb.New(time.Now().Add(-20 * time.Minute)),
+	}
+	payload, err := proto.Marshal(click)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := bus.Connect(t.Context(), e.opts.NATSURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if _, err := b.Publish(t.Context(), "commands.league.anteup", click.Id, payload); err != nil {
+		t.Fatal(err)
+	}
+	e.waitDrained(b, League)
+	if got := e.balance("player2", "value"); got != 50 || e.matchState(id) != "open" || e.total() != 100 {
+		t.Errorf("the expired click changed things: player2 %d, state %s, total %d", got, e.matchState(id), e.total())
+	}
 }
