@@ -148,7 +148,7 @@ func (a *App) Deps(ctx context.Context, natsURL, dbURL, token, apiURL string) (w
 		return worker.Deps{}, err
 	}
 	return worker.Deps{Bus: b, Pool: pool, Discord: dc, Registry: commands.Novera(), Config: cfg,
-		Logger: a.Log, Tracer: a.Tel.Tracer, Metrics: a.Admin.Registry}, nil
+		Logger: a.Log, Tracer: a.Tel.Tracer, Metrics: a.Admin.Registry, Health: a.Health}, nil
 }
 
 // Discord builds the REST client, traced and counted on the admin port's metrics.

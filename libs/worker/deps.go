@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/novera-bot/novera/libs/admin"
 	"github.com/novera-bot/novera/libs/bus"
 	busv1 "github.com/novera-bot/novera/libs/buspb/novera/bus/v1"
 	"github.com/novera-bot/novera/libs/commands"
@@ -28,12 +29,15 @@ type Deps struct {
 	Logger   *slog.Logger
 	Tracer   trace.TracerProvider
 	Metrics  prometheus.Registerer
+	// Health, when set, receives the worker's readiness check (Discord refusing the token).
+	Health *admin.Health
 }
 
 // Options turns the shared dependencies into one service's worker options.
 func (d Deps) Options(service string, handlers map[string]Handler) Options {
 	return Options{Service: service, Bus: d.Bus, Pool: d.Pool, Discord: d.Discord, Registry: d.Registry,
-		Config: d.Config, Handlers: handlers, Logger: d.Logger.With("service", service), Tracer: d.Tracer, Metrics: d.Metrics}
+		Config: d.Config, Handlers: handlers, Logger: d.Logger.With("service", service), Tracer: d.Tracer, Metrics: d.Metrics,
+		Health: d.Health}
 }
 
 // Build migrates a service's schema (the outbox and timers tables come with it) and returns

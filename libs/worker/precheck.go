@@ -75,6 +75,7 @@ func (w *Worker) isMember(ctx context.Context, cmd *busv1.Command, userID string
 	}
 	gm, err := w.o.Discord.Session().GuildMember(cmd.GuildId, userID, discordgo.WithContext(ctx))
 	if err != nil {
+		w.noteRefusal(ctx, err)
 		if discord.Transient(err) {
 			return false, fmt.Errorf("look up member %s: %w", userID, err)
 		}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"sync/atomic"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -18,6 +19,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/novera-bot/novera/libs/admin"
 	"github.com/novera-bot/novera/libs/bus"
 	"github.com/novera-bot/novera/libs/buspb/novera/bus/v1"
 	"github.com/novera-bot/novera/libs/commands"
@@ -68,6 +70,9 @@ type Options struct {
 	// DeferAfter is how long a command may take before the member is shown that the bot
 	// is thinking (default 500 ms).
 	DeferAfter time.Duration
+	// Health, when set, gets a readiness check that fails once Discord refuses the bot's
+	// token: nothing this worker sends can succeed until the token is fixed.
+	Health *admin.Health
 }
 
 // Worker consumes one service's commands.
@@ -78,6 +83,8 @@ type Worker struct {
 	deferred prometheus.Counter
 	answered prometheus.Histogram
 	consumer *bus.Consumer
+	// refused is set once Discord answered 401: the token is wrong.
+	refused atomic.Bool
 }
 
 // New checks that the handlers and the registry agree: every command the registry gives
@@ -112,6 +119,14 @@ func New(o Options) (*Worker, error) {
 		o.DeferAfter = 500 * time.Millisecond
 	}
 	w := &Worker{o: o, tracer: o.Tracer.Tracer("github.com/novera-bot/novera/libs/worker")}
+	if o.Health != nil {
+		o.Health.Ready(o.Service+".discord", func(context.Context) error {
+			if w.refused.Load() {
+				return errors.New("Discord refused the bot token (401): check DISCORD_TOKEN")
+			}
+			return nil
+		})
+	}
 	// Every service can schedule timers, so every worker runs a scheduler.
 	w.o.Companions = append(w.o.Companions, &scheduler{w: w, interval: o.TimerInterval})
 	if len(o.Events) > 0 {
@@ -146,6 +161,15 @@ func New(o Options) (*Worker, error) {
 		}
 	}
 	return w, nil
+}
+
+// noteRefusal turns the worker not-ready, with one log line, the first time Discord
+// refuses the token. Such calls are never retried (a 401 is not transient), so a bad
+// token cannot become a storm of invalid requests.
+func (w *Worker) noteRefusal(ctx context.Context, err error) {
+	if discord.Unauthorized(err) && !w.refused.Swap(true) {
+		w.o.Logger.ErrorContext(ctx, "Discord refused the bot token (401); answers cannot be sent until DISCORD_TOKEN is fixed")
+	}
 }
 
 // interactionTokenTTL is how long Discord accepts answers to an interaction.
@@ -400,6 +424,7 @@ func (w *Worker) deliverFrom(ctx context.Context, eventID string, actions []Acti
 		if err == nil {
 			continue
 		}
+		w.noteRefusal(ctx, err)
 		if discord.Transient(err) {
 			if i > from {
 				if perr := store.SetProgress(ctx, w.o.Pool, w.schema(), eventID, i); perr != nil {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/novera-bot/novera/libs/bus"
 	"github.com/novera-bot/novera/libs/commands"
 	"github.com/novera-bot/novera/libs/discordsim"
 )
@@ -136,5 +137,49 @@ func TestGatewayRestartResumesSession(t *testing.T) {
 	if after.Identifies != before.Identifies || after.Resumes != before.Resumes+1 {
 		t.Errorf("identifies %d → %d, resumes %d → %d; want the same identifies and one resume",
 			before.Identifies, after.Identifies, before.Resumes, after.Resumes)
+	}
+}
+
+// A worker whose token Discord refuses (401) turns not-ready with the reason, logs it
+// once, and does not retry the refused calls.
+func TestWorkerRefusedTokenTurnsNotReady(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end: starts the whole stack")
+	}
+	e := newEnv(t, Gateway)
+	o := e.opts
+	o.Token, o.Services = "not-the-token", []string{Fun}
+	fun, err := Start(t.Context(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fun.Stop(context.Background())
+	if !fun.Ready(t.Context()).OK {
+		t.Fatalf("not ready before any call: %s", fun.Ready(t.Context()).Summary())
+	}
+	// A prefix command's answer is a channel message, which needs the token (interaction
+	// callbacks do not).
+	if _, err := e.sim.Prefix(t.Context(), discordsim.MessageRequest{UserID: e.member("player1"), Content: "!confess"}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	for !strings.Contains(fun.Ready(ctx).Summary(), "401") {
+		if ctx.Err() != nil {
+			t.Fatalf("readiness never reported the refused token: %s", fun.Ready(context.Background()).Summary())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if fun.Ready(ctx).OK {
+		t.Error("ready although Discord refuses the token")
+	}
+	b, err := bus.Connect(t.Context(), e.opts.NATSURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	e.waitDrained(b, Fun)
+	if n := len(e.sim.Requests(discordsim.RequestFilter{Status: 401})); n > 2 {
+		t.Errorf("%d unauthorised requests for one command: refused calls were retried", n)
 	}
 }
