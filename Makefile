@@ -9,7 +9,7 @@ TOOLS_BIN := $(CACHE)/tools-$(shell sha256sum tools/go.sum 2>/dev/null | cut -c1
 GOTEST    := go test -count=1
 export GOFLAGS := -buildvcs=false
 
-.PHONY: run test test-short test-unit proto lint fmt tidy prerequisites help fuzz docs
+.PHONY: run test test-short test-unit proto lint fmt tidy prerequisites help fuzz docs bench
 
 help:
 	@echo "make run         start Novera (embedded NATS, local PostgreSQL and the Discord simulator when unset)"
@@ -19,6 +19,7 @@ help:
 	@echo "make proto       regenerate libs/buspb from proto/ with buf"
 	@echo "make lint        go vet and gofmt over every module"
 	@echo "make fuzz        run every fuzz target for FUZZTIME (default 30s) each"
+	@echo "make bench       the Go benchmarks, and a command's round trip with and without tracing"
 	@echo "make docs        regenerate docs/commands.md from the command registry"
 
 # JAEGER=1 also runs a local Jaeger (built once from the Go module proxy) and sends every
@@ -41,6 +42,12 @@ test: prerequisites
 
 test-short: prerequisites
 	$(GOTEST) -short -timeout 10m $(PKGS)
+
+# Benchmarks are not tests: they run here, never inside `make test`. The end-to-end one
+# needs Jaeger (built once by scripts/jaeger.sh).
+bench:
+	go test -run '^$$' -bench . -benchmem ./libs/gateway/ ./services/moderation/filter/
+	go test -run '^$$' -bench BenchmarkSlashHeadpat -benchtime 1000x ./services/novera/stack/
 
 # Fuzz targets as dir:Name. `make test` runs their committed seed corpora
 # (testdata/fuzz/<Name>) as ordinary tests; `make fuzz` explores each for FUZZTIME.

@@ -21,7 +21,7 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 // env is one test's world: a simulator with the demo guild, a NATS server, a database,
 // and the services under test.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	sim   *discordsim.Server
 	demo  *discordsim.Demo
 	opts  Options
@@ -31,7 +31,7 @@ type env struct {
 }
 
 // newEnv starts everything; services limits which services run (default all).
-func newEnv(t *testing.T, services ...string) *env {
+func newEnv(t testing.TB, services ...string) *env {
 	t.Helper()
 	sim, demo := simtest.Start(t, discordsim.Options{HeartbeatInterval: time.Second})
 	e := &env{t: t, sim: sim, demo: demo, spans: tracetest.NewInMemoryExporter()}
