@@ -112,19 +112,11 @@ func (s *Server) createRole(rc *restCtx) (int, any) {
 
 // getRole is GET /guilds/{guild_id}/roles/{role_id}.
 func (s *Server) getRole(rc *restCtx) (int, any) {
-	rid, e := rc.id("role_id")
-	if e != nil {
-		return fail(e)
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	g, e := rc.guildLocked()
+	_, r, e := rc.roleLocked()
 	if e != nil {
 		return fail(e)
-	}
-	r, ok := g.roles[rid]
-	if !ok {
-		return fail(errUnknownRole)
 	}
 	return http.StatusOK, roleJSON(r)
 }
@@ -138,29 +130,21 @@ func (s *Server) editRole(rc *restCtx) (int, any) {
 	if e := body.validate(); e != nil {
 		return fail(e)
 	}
-	rid, e := rc.id("role_id")
-	if e != nil {
-		return fail(e)
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	g, e := rc.guildLocked()
+	g, r, e := rc.roleLocked()
 	if e != nil {
 		return fail(e)
 	}
-	r, ok := g.roles[rid]
-	if !ok {
-		return fail(errUnknownRole)
-	}
-	if !s.botHasLocked(g, PermManageRoles) || (rid != g.ID && !s.botOutranksLocked(g, r.Position)) {
+	if !s.botHasLocked(g, PermManageRoles) || (r.ID != g.ID && !s.botOutranksLocked(g, r.Position)) {
 		return fail(errMissingPerms)
 	}
-	if rid == g.ID && body.Name != nil && *body.Name != r.Name {
+	if r.ID == g.ID && body.Name != nil && *body.Name != r.Name {
 		return fail(invalidForm("name", "ROLE_NAME_EVERYONE", "The @everyone role cannot be renamed."))
 	}
 	nr := *r
 	body.apply(&nr)
-	g.roles[rid] = &nr
+	g.roles[r.ID] = &nr
 	s.emitRoleLocked("GUILD_ROLE_UPDATE", g, &nr)
 	s.touchLocked()
 	return http.StatusOK, roleJSON(&nr)
@@ -229,34 +213,26 @@ func (s *Server) reorderRoles(rc *restCtx) (int, any) {
 // deleteRole is DELETE /guilds/{guild_id}/roles/{role_id}; members lose the role silently,
 // as in Discord (only GUILD_ROLE_DELETE is sent).
 func (s *Server) deleteRole(rc *restCtx) (int, any) {
-	rid, e := rc.id("role_id")
-	if e != nil {
-		return fail(e)
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	g, e := rc.guildLocked()
+	g, r, e := rc.roleLocked()
 	if e != nil {
 		return fail(e)
 	}
-	r, ok := g.roles[rid]
-	if !ok {
-		return fail(errUnknownRole)
-	}
-	if rid == g.ID {
+	if r.ID == g.ID {
 		return fail(invalidForm("role_id", "ROLE_INVALID", "The @everyone role cannot be deleted."))
 	}
 	if !s.botHasLocked(g, PermManageRoles) || !s.botOutranksLocked(g, r.Position) || r.Managed {
 		return fail(errMissingPerms)
 	}
-	delete(g.roles, rid)
+	delete(g.roles, r.ID)
 	for _, m := range g.members {
-		if slices.Contains(m.Roles, rid) {
-			m.Roles = slices.DeleteFunc(slices.Clone(m.Roles), func(x Snowflake) bool { return x == rid })
+		if slices.Contains(m.Roles, r.ID) {
+			m.Roles = slices.DeleteFunc(slices.Clone(m.Roles), func(x Snowflake) bool { return x == r.ID })
 		}
 	}
 	s.emitLocked(event{name: "GUILD_ROLE_DELETE", guildID: g.ID, intent: IntentGuilds,
-		data: map[string]any{"guild_id": g.ID, "role_id": rid}})
+		data: map[string]any{"guild_id": g.ID, "role_id": r.ID}})
 	s.touchLocked()
 	return noContent()
 }
@@ -303,4 +279,21 @@ func (s *Server) removeMemberLocked(g *guildRec, userID Snowflake) {
 	s.emitLocked(event{name: "GUILD_MEMBER_REMOVE", guildID: g.ID, intent: IntentGuildMembers,
 		data: map[string]any{"guild_id": g.ID, "user": s.userJSONLocked(userID)}})
 	s.touchLocked()
+}
+
+// roleLocked finds the guild and role a role route names. Callers hold s.mu.
+func (rc *restCtx) roleLocked() (*guildRec, *Role, *apiError) {
+	rid, e := rc.id("role_id")
+	if e != nil {
+		return nil, nil, e
+	}
+	g, e := rc.guildLocked()
+	if e != nil {
+		return nil, nil, e
+	}
+	r, ok := g.roles[rid]
+	if !ok {
+		return nil, nil, errUnknownRole
+	}
+	return g, r, nil
 }

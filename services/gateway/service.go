@@ -279,7 +279,12 @@ func (s *Service) receive(ctx context.Context, d dgw.Dispatch, via string) error
 }
 
 func (s *Service) handle(ctx context.Context, d dgw.Dispatch, span trace.Span) error {
-	ev := &busv1.Event{Id: s.eventID(d), Shard: int32(d.ShardID), Type: d.Type, ReceivedAt: timestamppb.New(d.ReceivedAt),
+	// The event's identity for deduplication: the same event delivered twice (a resume
+	// replay, or an interaction through both the websocket and HTTP) gets the same id.
+	// Interactions and messages carry their own id, set below from the decode each needs
+	// anyway; everything else is identified by its place in the session.
+	ev := &busv1.Event{Id: strconv.Itoa(d.ShardID) + ":" + d.SessionID + ":" + strconv.FormatInt(d.Seq, 10),
+		Shard: int32(d.ShardID), Type: d.Type, ReceivedAt: timestamppb.New(d.ReceivedAt),
 		Raw: d.Data, SessionId: d.SessionID, Seq: d.Seq}
 	var cmd *busv1.Command
 	var subject string
@@ -312,13 +317,16 @@ func (s *Service) handle(ctx context.Context, d dgw.Dispatch, span trace.Span) e
 			s.o.Logger.WarnContext(ctx, "malformed interaction dropped", "err", err)
 		} else if ok {
 			cmd, subject = c, subj
-			ev.GuildId = c.GuildId
+			ev.Id, ev.GuildId = c.Id, c.GuildId
 		}
 	case "MESSAGE_CREATE":
 		var m wireMessage
 		if err := json.Unmarshal(d.Data, &m); err != nil {
 			s.o.Logger.WarnContext(ctx, "malformed message dropped", "err", err)
 			break
+		}
+		if m.ID != "" {
+			ev.Id = m.ID
 		}
 		ev.GuildId = m.GuildID
 		if c, subj, ok := s.norm.fromMessage(&m, s.prefixes.Prefix(m.GuildID), d.ShardID, d.ReceivedAt); ok {
@@ -375,21 +383,6 @@ func (s *Service) publish(ctx context.Context, subject, msgID string, payload []
 		}
 		wait = min(wait*2, 2*time.Second)
 	}
-}
-
-// eventID is the event's identity for deduplication: the same event delivered twice (a
-// resume replay, or an interaction through both the websocket and HTTP) gets the same id.
-func (s *Service) eventID(d dgw.Dispatch) string {
-	switch d.Type {
-	case "INTERACTION_CREATE", "MESSAGE_CREATE":
-		var x struct {
-			ID string `json:"id"`
-		}
-		if json.Unmarshal(d.Data, &x) == nil && x.ID != "" {
-			return x.ID
-		}
-	}
-	return strconv.Itoa(d.ShardID) + ":" + d.SessionID + ":" + strconv.FormatInt(d.Seq, 10)
 }
 
 // Guilds reports how many guilds the cache holds (for tests and metrics).
