@@ -2,7 +2,7 @@
 # Both work on a fresh Debian machine with Go and PostgreSQL's server package.
 
 SHELL     := /bin/bash
-MODULES   := libs services/gateway services/fun services/community services/league services/moderation services/novera
+MODULES   := libs services/gateway services/health services/fun services/community services/league services/moderation services/novera
 PKGS      := $(addsuffix /...,$(addprefix ./,$(MODULES)))
 CACHE     := $(CURDIR)/.cache
 TOOLS_BIN := $(CACHE)/tools-$(shell sha256sum tools/go.sum 2>/dev/null | cut -c1-12)
