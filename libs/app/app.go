@@ -21,6 +21,7 @@ import (
 	"github.com/novera-bot/novera/libs/config"
 	"github.com/novera-bot/novera/libs/discord"
 	"github.com/novera-bot/novera/libs/guildconfig"
+	"github.com/novera-bot/novera/libs/heartbeat"
 	"github.com/novera-bot/novera/libs/store"
 	"github.com/novera-bot/novera/libs/telemetry"
 	"github.com/novera-bot/novera/libs/worker"
@@ -37,6 +38,7 @@ type App struct {
 	Health  *admin.Health
 	Admin   *admin.Server
 	closers []func(context.Context) error
+	beat    *heartbeat.FromHealth // set by Heartbeat
 }
 
 // Options for New.

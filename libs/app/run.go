@@ -16,6 +16,7 @@ func RunWorker(ctx context.Context, a *App, w *worker.Worker) error {
 	}
 	a.Log.Info("service started", "admin", a.Admin.Addr(), "version", Version)
 	<-ctx.Done()
+	a.Stopping()
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ShutdownGrace)
 	defer cancel()
 	err := w.Stop(sctx)
@@ -28,8 +29,9 @@ func RunWorker(ctx context.Context, a *App, w *worker.Worker) error {
 
 // WorkerMain is the whole main function of a worker service: configuration from the
 // environment (DISCORD_TOKEN and DATABASE_URL required; NATS_URL, DISCORD_API_URL,
-// ADMIN_ADDR, OTEL_EXPORTER_OTLP_ENDPOINT optional), connections, and a clean stop on
-// SIGINT or SIGTERM.
+// ADMIN_ADDR, OTEL_EXPORTER_OTLP_ENDPOINT, POD_NAME, POD_NAMESPACE, HEARTBEAT_INTERVAL,
+// WATCHDOG_STALL_AFTER optional), connections, the heartbeat, and a clean stop on SIGINT
+// or SIGTERM.
 func WorkerMain(name string, build func(context.Context, worker.Deps) (*worker.Worker, error)) {
 	Main(func(ctx context.Context) error {
 		env := config.FromOS()
@@ -38,12 +40,17 @@ func WorkerMain(name string, build func(context.Context, worker.Deps) (*worker.W
 		if err != nil {
 			return err
 		}
+		watch := WatchFromEnv(env)
 		deps, err := a.WorkerDeps(ctx, env)
 		if err != nil {
 			_ = a.Close(context.WithoutCancel(ctx))
 			return err
 		}
+		deps.StallAfter = watch.StallAfter
 		w, err := build(ctx, deps)
+		if err == nil {
+			err = a.WorkerHeartbeat(ctx, deps.Bus, watch, w)
+		}
 		if err != nil {
 			_ = a.Close(context.WithoutCancel(ctx))
 			return err

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -145,6 +146,7 @@ type Consumer struct {
 	done       chan struct{}      // closed when fetching ended and no handler runs
 	slots      chan struct{}      // one token per running handler, cap Concurrency
 	inflight   sync.WaitGroup     // handlers running; Add only in the fetch loop
+	loopAt     atomic.Int64       // unix nanos of the fetch loop's latest round, for watchdogs
 }
 
 // Consume creates or updates the durable consumer cfg describes and starts handling its
@@ -178,8 +180,17 @@ func (b *Bus) Consume(ctx context.Context, cfg ConsumerConfig, h Handler) (*Cons
 	// Handlers keep ctx's values (loggers, baggage) but not its cancellation, so a
 	// shutdown signal lets them finish instead of failing half-way.
 	c.handlerCtx, c.abort = context.WithCancel(context.WithoutCancel(ctx))
+	c.loopAt.Store(time.Now().UnixNano())
 	go c.run(loopCtx, jc)
 	return c, nil
+}
+
+// Progress is for a liveness watchdog: when the fetch loop last went round (it does at
+// least every few seconds while it has a free handler slot, messages or not), and how many
+// of the capacity handler slots are taken. A loop that has not gone round for long while
+// every slot is taken means every handler is blocked.
+func (c *Consumer) Progress() (lastRound time.Time, busy, capacity int) {
+	return time.Unix(0, c.loopAt.Load()), len(c.slots), cap(c.slots)
 }
 
 // Name is the durable consumer's name.
@@ -213,6 +224,7 @@ func (c *Consumer) run(ctx context.Context, jc jetstream.Consumer) {
 	retry := fetchRetryMin
 	failing := false
 	for {
+		c.loopAt.Store(time.Now().UnixNano())
 		n, ok := c.acquire(ctx)
 		if !ok {
 			return

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
@@ -31,13 +32,15 @@ type Deps struct {
 	Metrics  prometheus.Registerer
 	// Health, when set, receives the worker's readiness check (Discord refusing the token).
 	Health *admin.Health
+	// StallAfter is the consumer watchdog's limit (0: DefaultStallAfter).
+	StallAfter time.Duration
 }
 
 // Options turns the shared dependencies into one service's worker options.
 func (d Deps) Options(service string, handlers map[string]Handler) Options {
 	return Options{Service: service, Bus: d.Bus, Pool: d.Pool, Discord: d.Discord, Registry: d.Registry,
 		Config: d.Config, Handlers: handlers, Logger: d.Logger.With("service", service), Tracer: d.Tracer, Metrics: d.Metrics,
-		Health: d.Health}
+		Health: d.Health, StallAfter: d.StallAfter}
 }
 
 // Build migrates a service's schema (the outbox and timers tables come with it) and returns

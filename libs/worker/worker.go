@@ -71,8 +71,11 @@ type Options struct {
 	// is thinking (default 500 ms).
 	DeferAfter time.Duration
 	// Health, when set, gets a readiness check that fails once Discord refuses the bot's
-	// token: nothing this worker sends can succeed until the token is fixed.
+	// token: nothing this worker sends can succeed until the token is fixed; and the
+	// consumer's liveness watchdog (see stalled).
 	Health *admin.Health
+	// StallAfter is the watchdog's limit (default DefaultStallAfter).
+	StallAfter time.Duration
 }
 
 // Worker consumes one service's commands.
@@ -118,6 +121,9 @@ func New(o Options) (*Worker, error) {
 	if o.DeferAfter <= 0 {
 		o.DeferAfter = 500 * time.Millisecond
 	}
+	if o.StallAfter <= 0 {
+		o.StallAfter = DefaultStallAfter
+	}
 	w := &Worker{o: o, tracer: o.Tracer.Tracer("github.com/novera-bot/novera/libs/worker")}
 	if o.Health != nil {
 		o.Health.Ready(o.Service+".discord", func(context.Context) error {
@@ -126,6 +132,7 @@ func New(o Options) (*Worker, error) {
 			}
 			return nil
 		})
+		o.Health.Live(o.Service+".consumer", w.stalled)
 	}
 	// Every service can schedule timers, so every worker runs a scheduler.
 	w.o.Companions = append(w.o.Companions, &scheduler{w: w, interval: o.TimerInterval})

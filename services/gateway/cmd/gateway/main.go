@@ -6,7 +6,8 @@
 // SHARD_IDS (comma-separated; empty: all), ADMIN_ADDR (0.0.0.0:9090),
 // OTEL_EXPORTER_OTLP_ENDPOINT (unset: no export), DISCORD_PUBLIC_KEY (the application's
 // public key, hex; set: Discord's HTTP interactions endpoint is served on
-// INTERACTIONS_ADDR, default 0.0.0.0:8080).
+// INTERACTIONS_ADDR, default 0.0.0.0:8080); POD_NAME, POD_NAMESPACE, HEARTBEAT_INTERVAL
+// (5s) and WATCHDOG_STALL_AFTER (3m) for the heartbeat and the liveness watchdog.
 package main
 
 import (
@@ -21,6 +22,7 @@ import (
 	"github.com/novera-bot/novera/libs/commands"
 	"github.com/novera-bot/novera/libs/config"
 	"github.com/novera-bot/novera/libs/discord"
+	"github.com/novera-bot/novera/libs/heartbeat"
 	"github.com/novera-bot/novera/services/gateway"
 )
 
@@ -35,6 +37,7 @@ func main() {
 		adminAddr := env.Addr("ADMIN_ADDR", "0.0.0.0:9090")
 		interactionsAddr := env.Addr("INTERACTIONS_ADDR", "0.0.0.0:8080")
 		publicKey := env.String("DISCORD_PUBLIC_KEY", "")
+		watch := app.WatchFromEnv(env)
 		if err := env.Err(); err != nil {
 			return err
 		}
@@ -68,6 +71,16 @@ func main() {
 		if err != nil {
 			return err
 		}
+		// Liveness fails only when no shard can make progress; the heartbeat carries
+		// every shard's state to the health service.
+		wd := gateway.NewWatchdog(svc, watch.StallAfter)
+		a.Health.Live("gateway.shards", wd.Check)
+		beat := heartbeat.NewFromHealth(a.Health)
+		beat.Progress, beat.Shards = wd.LastProgress, wd.Shards
+		if err := a.Heartbeat(ctx, b, watch, beat); err != nil {
+			return err
+		}
+		context.AfterFunc(ctx, a.Stopping)
 		if interactionsKey == nil {
 			return svc.Run(ctx)
 		}
