@@ -8,6 +8,7 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 jsbot="$root/libs/discordsim/conformance/testdata/jsbot"
+jspeer="$root/services/novera/bench/peers/discordjs"
 is_root() { [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; }
 
 # apt_install PACKAGE... installs Debian packages (as root), running apt-get update once.
@@ -32,6 +33,8 @@ have_discord_py() { /usr/bin/python3 -c 'import discord, yarl' >/dev/null 2>&1; 
 missing=()
 have_postgres || missing+=(postgresql)
 have_discord_py || missing+=(python3-discord)
+# The benchmark's discord.py peer keeps its headpats in PostgreSQL through asyncpg.
+/usr/bin/python3 -c 'import asyncpg' >/dev/null 2>&1 || missing+=(python3-asyncpg)
 command -v chromium >/dev/null || missing+=(chromium)
 command -v chromedriver >/dev/null || missing+=(chromium-driver)
 # Node.js may come from elsewhere (with its own npm); only a machine with neither gets Debian's.
@@ -50,6 +53,14 @@ fi
 if [ ! -d "$jsbot/node_modules/discord.js" ]; then
   echo "prerequisites: installing discord.js for the conformance tests (npm ci in ${jsbot#"$root"/})"
   (cd "$jsbot" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi
+# The benchmark's discord.js peer (discord.js and pg). The stamp is the lockfile's hash, which
+# the peers package compares to decide whether node_modules is current.
+jspeer_lock="$(sha256sum "$jspeer/package-lock.json" | cut -d' ' -f1)"
+if [ "$(cat "$jspeer/node_modules/.lock-sha256" 2>/dev/null)" != "$jspeer_lock" ]; then
+  echo "prerequisites: installing the discord.js benchmark peer's packages (npm ci in ${jspeer#"$root"/})"
+  (cd "$jspeer" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  printf '%s' "$jspeer_lock" >"$jspeer/node_modules/.lock-sha256"
 fi
 
 # Jaeger for the trace test, built once per machine from the Go module proxy (a few minutes
