@@ -26,96 +26,105 @@ const (
 var schemas = map[Kind]string{PyBot: "peer_discordpy", JSBot: "peer_discordjs"}
 
 // TestPeersAnswerHeadpat runs each peer against a simulator with the demo guild and a fresh
-// database, two shards in its one process, and checks the three answers the benchmark relies
-// on: /headpat and !headpat each count a pat in PostgreSQL and answer with Novera's embed
-// shape, and patting yourself is scolded without a write.
+// database, with two shards in its one process and with the shard count GET /gateway/bot
+// recommends, and checks the three answers the benchmark relies on: /headpat and !headpat
+// each count a pat in PostgreSQL and answer with Novera's embed shape, and patting yourself
+// is scolded without a write.
 func TestPeersAnswerHeadpat(t *testing.T) {
 	for _, kind := range Kinds {
-		t.Run(string(kind), func(t *testing.T) {
-			if err := Available(kind); err != nil {
-				t.Fatalf("%v\nThese tests fail rather than skip: a skipped peer would look like a passing one.", err)
+		for _, shards := range []int{2, 0} {
+			name := string(kind) + "/shards=" + strconv.Itoa(shards)
+			if shards == 0 {
+				name = string(kind) + "/shards=auto"
 			}
-			srv, demo := simtest.Start(t, discordsim.Options{})
-			dbURL := pgtest.URL(t)
-			ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
-			defer cancel()
+			t.Run(name, func(t *testing.T) { testHeadpat(t, kind, shards) })
+		}
+	}
+}
 
-			p, err := Start(ctx, kind, Env{Token: srv.Token(), APIURL: srv.APIURL(), GatewayURL: srv.GatewayURL(),
-				DatabaseURL: dbURL, ShardCount: 2})
-			if err != nil {
-				t.Fatal(err)
-			}
-			stopped := false
-			t.Cleanup(func() {
-				if !stopped {
-					_ = p.Stop(context.Background())
-				}
-			})
-			if p.PID() <= 0 {
-				t.Errorf("PID() = %d", p.PID())
-			}
+func testHeadpat(t *testing.T, kind Kind, shards int) {
+	if err := Available(kind); err != nil {
+		t.Fatalf("%v\nThese tests fail rather than skip: a skipped peer would look like a passing one.", err)
+	}
+	srv, demo := simtest.Start(t, discordsim.Options{})
+	dbURL := pgtest.URL(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
 
-			giver, receiver := demo.Members["player1"], demo.Members["player2"]
-			receiverMention := "<@" + receiver.String() + ">"
+	p, err := Start(ctx, kind, Env{Token: srv.Token(), APIURL: srv.APIURL(), GatewayURL: srv.GatewayURL(),
+		DatabaseURL: dbURL, ShardCount: shards})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stopped := false
+	t.Cleanup(func() {
+		if !stopped {
+			_ = p.Stop(context.Background())
+		}
+	})
+	if p.PID() <= 0 {
+		t.Errorf("PID() = %d", p.PID())
+	}
 
-			// The slash command: answered with callback type 4 carrying the pat embed.
-			ex, err := srv.Slash(ctx, discordsim.SlashRequest{UserID: giver, Text: "/headpat member:" + receiverMention})
-			if err != nil {
-				t.Fatalf("Slash /headpat (the peer must have registered it with a bulk overwrite): %v", err)
-			}
-			r := answer(t, ctx, ex, p)
-			if r.Kind != discordsim.ReplyInteractionResponse || r.ResponseType != 4 || r.Ephemeral {
-				t.Errorf("/headpat answered with %s type %d (ephemeral %v), want a public interaction response of type 4",
-					r.Kind, r.ResponseType, r.Ephemeral)
-			}
-			checkPat(t, r.Message, receiverMention, 1)
+	giver, receiver := demo.Members["player1"], demo.Members["player2"]
+	receiverMention := "<@" + receiver.String() + ">"
 
-			// The prefix command: a channel message replying to the trigger.
-			ex, err = srv.Prefix(ctx, discordsim.MessageRequest{UserID: giver, Content: "!headpat " + receiverMention})
-			if err != nil {
-				t.Fatal(err)
-			}
-			r = answer(t, ctx, ex, p)
-			if r.Kind != discordsim.ReplyMessage {
-				t.Errorf("!headpat answered with %s, want a channel message", r.Kind)
-			}
-			if ref := r.Message.MessageReference; ref == nil || ref.MessageID != ex.Trigger.ID {
-				t.Errorf("!headpat reply references %+v, want the trigger %s", ref, ex.Trigger.ID)
-			}
-			checkPat(t, r.Message, receiverMention, 2)
+	// The slash command: answered with callback type 4 carrying the pat embed.
+	ex, err := srv.Slash(ctx, discordsim.SlashRequest{UserID: giver, Text: "/headpat member:" + receiverMention})
+	if err != nil {
+		t.Fatalf("Slash /headpat (the peer must have registered it with a bulk overwrite): %v", err)
+	}
+	r := answer(t, ctx, ex, p)
+	if r.Kind != discordsim.ReplyInteractionResponse || r.ResponseType != 4 || r.Ephemeral {
+		t.Errorf("/headpat answered with %s type %d (ephemeral %v), want a public interaction response of type 4",
+			r.Kind, r.ResponseType, r.Ephemeral)
+	}
+	checkPat(t, r.Message, receiverMention, 1)
 
-			// Patting yourself is scolded and writes nothing.
-			ex, err = srv.Slash(ctx, discordsim.SlashRequest{UserID: giver, Text: "/headpat member:<@" + giver.String() + ">"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			r = answer(t, ctx, ex, p)
-			if len(r.Message.Embeds) != 1 || r.Message.Embeds[0].Color != red ||
-				!strings.Contains(r.Message.Embeds[0].Description, "<@"+giver.String()+">") {
-				t.Errorf("a self-pat answered %+v, want one red embed naming the invoker", r.Message.Embeds)
-			}
+	// The prefix command: a channel message replying to the trigger.
+	ex, err = srv.Prefix(ctx, discordsim.MessageRequest{UserID: giver, Content: "!headpat " + receiverMention})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = answer(t, ctx, ex, p)
+	if r.Kind != discordsim.ReplyMessage {
+		t.Errorf("!headpat answered with %s, want a channel message", r.Kind)
+	}
+	if ref := r.Message.MessageReference; ref == nil || ref.MessageID != ex.Trigger.ID {
+		t.Errorf("!headpat reply references %+v, want the trigger %s", ref, ex.Trigger.ID)
+	}
+	checkPat(t, r.Message, receiverMention, 2)
 
-			// Both pats are one row, counted twice, in the peer's own schema.
-			counts := patCounts(t, ctx, dbURL, schemas[kind])
-			want := map[string]int{demo.GuildID.String() + "/" + receiver.String(): 2}
-			if len(counts) != 1 || counts[demo.GuildID.String()+"/"+receiver.String()] != 2 {
-				t.Errorf("%s.headpats holds %v (guild/user: count), want %v", schemas[kind], counts, want)
-			}
+	// Patting yourself is scolded and writes nothing.
+	ex, err = srv.Slash(ctx, discordsim.SlashRequest{UserID: giver, Text: "/headpat member:<@" + giver.String() + ">"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = answer(t, ctx, ex, p)
+	if len(r.Message.Embeds) != 1 || r.Message.Embeds[0].Color != red ||
+		!strings.Contains(r.Message.Embeds[0].Description, "<@"+giver.String()+">") {
+		t.Errorf("a self-pat answered %+v, want one red embed naming the invoker", r.Message.Embeds)
+	}
 
-			stopped = true
-			if err := p.Stop(ctx); err != nil {
-				t.Errorf("Stop: %v", err)
-			}
-			select {
-			case <-p.Exited():
-			default:
-				t.Error("the process is still running after Stop")
-			}
-			// Nothing per command: a peer that logs each pat would be measured logging.
-			if s := strings.TrimSpace(p.Stderr()); s != "" {
-				t.Errorf("the peer wrote to stderr or stdout besides \"ready\":\n%s", s)
-			}
-		})
+	// Both pats are one row, counted twice, in the peer's own schema.
+	counts := patCounts(t, ctx, dbURL, schemas[kind])
+	want := map[string]int{demo.GuildID.String() + "/" + receiver.String(): 2}
+	if len(counts) != 1 || counts[demo.GuildID.String()+"/"+receiver.String()] != 2 {
+		t.Errorf("%s.headpats holds %v (guild/user: count), want %v", schemas[kind], counts, want)
+	}
+
+	stopped = true
+	if err := p.Stop(ctx); err != nil {
+		t.Errorf("Stop: %v", err)
+	}
+	select {
+	case <-p.Exited():
+	default:
+		t.Error("the process is still running after Stop")
+	}
+	// Nothing per command: a peer that logs each pat would be measured logging.
+	if s := strings.TrimSpace(p.Stderr()); s != "" {
+		t.Errorf("the peer wrote to stderr or stdout besides \"ready\":\n%s", s)
 	}
 }
 

@@ -16,7 +16,7 @@
 // nothing per command: the benchmark measures the bot, not its logging.
 'use strict';
 
-const { Client, Events, GatewayIntentBits, ApplicationCommandOptionType } = require('discord.js');
+const { Client, Events, GatewayIntentBits, ApplicationCommandOptionType, MessageFlags } = require('discord.js');
 const { Pool } = require('pg');
 
 const schema = 'peer_discordjs';
@@ -91,6 +91,9 @@ async function headpat(guildId, invoker, target, at) {
 }
 
 const shardCount = Number(process.env.SHARD_COUNT || 0);
+// discord.js also reads SHARD_COUNT by itself (its ShardingManager sets it for child processes)
+// and refuses 0, which here means "as many as Discord recommends".
+if (!(shardCount > 0)) delete process.env.SHARD_COUNT;
 const client = new Client({
   intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent],
   // discord.js adds the /v10 itself.
@@ -118,7 +121,7 @@ client.on(Events.InteractionCreate, async (interaction) => {
   } catch (err) {
     console.error('headpat:', err);
     if (!interaction.replied) {
-      await interaction.reply({ content: 'Something went wrong, try again.', ephemeral: true }).catch(() => {});
+      await interaction.reply({ content: 'Something went wrong, try again.', flags: MessageFlags.Ephemeral }).catch(() => {});
     }
   }
 });
