@@ -28,6 +28,13 @@ type Config struct {
 	Transport http.RoundTripper
 	Logger    *slog.Logger
 	UserAgent string
+	// ProxySecret, when set, means APIURL is Novera's REST proxy (services/rest): requests
+	// carry this secret instead of the bot token (Token may then be empty), and the caller's
+	// deadline and priority (WithPriority) travel with them.
+	ProxySecret string
+	// FallbackURLs are further API bases (the proxy's other replicas), tried in order after
+	// APIURL when a base refuses the connection or answers as a standby.
+	FallbackURLs []string
 }
 
 // Client calls Discord's REST API.
@@ -39,20 +46,29 @@ type Client struct {
 // variables at start-up; rather than mutate those (every client in the process would move),
 // the transport rewrites discordgo's fixed base into ours, per client.
 func New(cfg Config) (*Client, error) {
-	if cfg.Token == "" {
+	if cfg.Token == "" && cfg.ProxySecret == "" {
 		return nil, errors.New("discord: token is required")
 	}
 	if cfg.APIURL == "" {
 		cfg.APIURL = DefaultAPIURL
 	}
-	base, err := url.Parse(strings.TrimSuffix(cfg.APIURL, "/"))
-	if err != nil || base.Host == "" || (base.Scheme != "http" && base.Scheme != "https") {
-		return nil, fmt.Errorf("discord: API URL %q is not an absolute http(s) URL", cfg.APIURL)
+	var bases []*url.URL
+	for _, raw := range append([]string{cfg.APIURL}, cfg.FallbackURLs...) {
+		u, err := url.Parse(strings.TrimSuffix(raw, "/"))
+		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+			return nil, fmt.Errorf("discord: API URL %q is not an absolute http(s) URL", raw)
+		}
+		bases = append(bases, u)
 	}
+	base := bases[0]
 	next := cfg.Transport
 	if next == nil {
 		next = http.DefaultTransport
 	}
+	if cfg.ProxySecret != "" {
+		next = &proxyHeaders{secret: cfg.ProxySecret, next: &deadlineHeader{next: next}}
+	}
+	next = &failover{bases: bases, next: next, maxWait: 5 * time.Second}
 	s, err := discordgo.New("Bot " + cfg.Token)
 	if err != nil {
 		return nil, fmt.Errorf("discord: %w", err)

@@ -20,7 +20,8 @@ type retry429 struct {
 func (t *retry429) RoundTrip(r *http.Request) (*http.Response, error) {
 	for attempt := 1; ; attempt++ {
 		resp, err := t.next.RoundTrip(r)
-		if err != nil || resp.StatusCode != http.StatusTooManyRequests || attempt >= t.attempts {
+		// The proxy's own 429 already means "not before your deadline": no retry.
+		if err != nil || resp.StatusCode != http.StatusTooManyRequests || attempt >= t.attempts || resp.Header.Get(HeaderProxy) != "" {
 			return resp, err
 		}
 		wait := retryAfter(resp)
