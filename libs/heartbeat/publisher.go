@@ -154,7 +154,10 @@ func (p *Publisher) Stop(ctx context.Context) error {
 		<-p.done
 		p.beat(ctx, &Status{State: StateStopping, Reason: "shutting down", LastProgress: time.Now()})
 		if p.o.Conn.IsConnected() {
-			if ferr := p.o.Conn.FlushWithContext(ctx); ferr != nil {
+			// Flush wants a deadline; a caller's may be longer, never absent.
+			fctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			defer cancel()
+			if ferr := p.o.Conn.FlushWithContext(fctx); ferr != nil {
 				err = fmt.Errorf("heartbeat: flush the last beat: %w", ferr)
 			}
 		}
