@@ -147,6 +147,7 @@ type Consumer struct {
 	slots      chan struct{}      // one token per running handler, cap Concurrency
 	inflight   sync.WaitGroup     // handlers running; Add only in the fetch loop
 	loopAt     atomic.Int64       // unix nanos of the fetch loop's latest round, for watchdogs
+	handlers   atomic.Int64       // handlers running, for watchdogs (slots also count the loop's)
 }
 
 // Consume creates or updates the durable consumer cfg describes and starts handling its
@@ -185,12 +186,18 @@ func (b *Bus) Consume(ctx context.Context, cfg ConsumerConfig, h Handler) (*Cons
 	return c, nil
 }
 
-// Progress is for a liveness watchdog: when the fetch loop last went round (it does at
-// least every few seconds while it has a free handler slot, messages or not), and how many
-// of the capacity handler slots are taken. A loop that has not gone round for long while
-// every slot is taken means every handler is blocked.
-func (c *Consumer) Progress() (lastRound time.Time, busy, capacity int) {
-	return time.Unix(0, c.loopAt.Load()), len(c.slots), cap(c.slots)
+// MaxRoundGap is the longest the fetch loop takes for one round while a handler slot is
+// free: a pull request waits fetchWait, a failed one is followed by at most fetchRetryMax,
+// and re-creating the consumer is bounded by the JetStream API's own timeout. A longer gap
+// with a slot free means the loop itself hangs.
+const MaxRoundGap = 2*fetchWait + 2*fetchRetryMax + 10*time.Second
+
+// Progress is for a liveness watchdog: when the fetch loop last went round, how many
+// handlers are running, and how many may run at once. A loop that has not gone round for
+// long while handlers fill every slot means every handler is blocked; with a slot free,
+// a gap longer than MaxRoundGap means the loop hangs.
+func (c *Consumer) Progress() (lastRound time.Time, handlers, capacity int) {
+	return time.Unix(0, c.loopAt.Load()), int(c.handlers.Load()), cap(c.slots)
 }
 
 // Name is the durable consumer's name.
@@ -340,9 +347,11 @@ func (c *Consumer) fetch(ctx context.Context, jc jetstream.Consumer, n int) (int
 			continue
 		}
 		c.inflight.Add(1)
+		c.handlers.Add(1)
 		go func() {
 			defer c.release(1)
 			defer c.inflight.Done()
+			defer c.handlers.Add(-1)
 			c.handle(m)
 		}()
 	}

@@ -15,11 +15,12 @@ import (
 const DefaultStallAfter = 2 * time.Minute
 
 // stalled is the worker's liveness check. It fails only when this process cannot make
-// progress: the fetch loop has not gone round for StallAfter, either because it hangs
-// with slots free, or because every handler slot has been held that long while commands
-// wait in the stream. An outage of NATS, PostgreSQL or Discord does not fail it: the loop
-// keeps going round while fetches fail, and handlers waiting on a dead dependency are cut
-// off by their own timeouts; readiness reports the outage instead.
+// progress: every handler slot has been held by a running handler for StallAfter, with
+// no slot freed, while commands wait in the stream; or the fetch loop has not gone round
+// for longer than it ever legitimately takes with a slot free (bus.MaxRoundGap, or
+// StallAfter if longer). An outage of NATS, PostgreSQL or Discord does not fail it: the
+// loop keeps going round while fetches fail, and handlers waiting on a dead dependency
+// are cut off by their own timeouts; readiness reports the outage instead.
 func (w *Worker) stalled(ctx context.Context) error {
 	c := w.consumer
 	if c == nil {
@@ -30,14 +31,17 @@ func (w *Worker) stalled(ctx context.Context) error {
 		return nil // stopped on purpose (shutdown)
 	default:
 	}
-	last, busy, capacity := c.Progress()
+	last, handlers, capacity := c.Progress()
 	idle := time.Since(last)
-	if idle < w.o.StallAfter {
+	if handlers < capacity {
+		if limit := max(w.o.StallAfter, bus.MaxRoundGap); idle > limit {
+			return fmt.Errorf("command consumer: fetch loop has not gone round for %s with %d of %d handler slots free",
+				idle.Round(time.Second), capacity-handlers, capacity)
+		}
 		return nil
 	}
-	if busy < capacity {
-		return fmt.Errorf("command consumer: fetch loop has not gone round for %s with %d of %d handler slots free",
-			idle.Round(time.Second), capacity-busy, capacity)
+	if idle < w.o.StallAfter {
+		return nil
 	}
 	waiting, err := w.Waiting(ctx)
 	if err != nil || waiting == 0 {
