@@ -53,6 +53,11 @@ type Env struct {
 	DatabaseURL string
 	// ShardCount is how many shards the one process runs; 0 takes GET /gateway/bot's number.
 	ShardCount int
+	// GlobalRequestsPerSecond is the global REST rate limit Discord granted the bot; 0 means
+	// Discord's usual 50. discord.js paces itself to it (every request but interaction
+	// callbacks), so a benchmark that raises the simulator's GlobalLimit raises this too;
+	// discord.py only reacts to the 429s the simulator sends.
+	GlobalRequestsPerSecond int
 }
 
 // python is Debian's interpreter, where python3-discord and python3-asyncpg are installed; a
@@ -252,6 +257,7 @@ func processEnv(env Env) []string {
 		"DISCORD_GATEWAY_URL=" + env.GatewayURL,
 		"DATABASE_URL=" + env.DatabaseURL,
 		"SHARD_COUNT=" + strconv.Itoa(env.ShardCount),
+		"DISCORD_GLOBAL_RPS=" + strconv.Itoa(env.GlobalRequestsPerSecond),
 	}
 }
 

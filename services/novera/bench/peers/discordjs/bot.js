@@ -10,6 +10,9 @@
 //                        the gateway URL from GET /gateway/bot, which the REST base already points
 //   DATABASE_URL         postgres:// URL; the bot creates its schema at start
 //   SHARD_COUNT          shards run in this process; unset or 0: what Discord recommends
+//   DISCORD_GLOBAL_RPS   the global request rate Discord granted the bot (default 50, Discord's
+//                        usual); @discordjs/rest paces every request but interaction callbacks
+//                        to it by itself, so a bot with a raised limit sets it
 //   PREFIX               the prefix of message commands; default "!"
 //
 // It prints "ready" on stdout once every shard is connected and /headpat is registered, and
@@ -97,7 +100,10 @@ if (!(shardCount > 0)) delete process.env.SHARD_COUNT;
 const client = new Client({
   intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent],
   // discord.js adds the /v10 itself.
-  rest: { api: (process.env.DISCORD_API_URL || 'https://discord.com/api/v10').replace(/\/v\d+\/?$/, '') },
+  rest: {
+    api: (process.env.DISCORD_API_URL || 'https://discord.com/api/v10').replace(/\/v\d+\/?$/, ''),
+    globalRequestsPerSecond: Number(process.env.DISCORD_GLOBAL_RPS) || 50,
+  },
   ...(shardCount > 0 ? { shards: [...Array(shardCount).keys()], shardCount } : { shards: 'auto' }),
 });
 

@@ -12,6 +12,8 @@ Settings, from the environment:
                        when SHARD_COUNT is set (otherwise it asks GET /gateway/bot)
   DATABASE_URL         postgres:// URL; the bot creates its schema at start
   SHARD_COUNT          shards run in this process; unset or 0: what Discord recommends
+  DISCORD_GLOBAL_RPS   ignored: discord.py does not pace requests globally by itself, it waits
+                       when Discord answers 429 with X-RateLimit-Global
   PREFIX               the prefix of message commands; default "!"
 
 It prints "ready" on stdout once every shard is connected and /headpat is registered, and
