@@ -82,6 +82,10 @@ func (e *Exchange) snapshot() ([]Reply, <-chan struct{}) {
 	return slices.Clone(e.replies), e.changed
 }
 
+// Sent is when the simulator dispatched the input (the interaction or the user's message):
+// a reply's Time minus Sent is the bot's response time as Discord would see it.
+func (e *Exchange) Sent() time.Time { return e.created }
+
 // Replies returns the replies so far.
 func (e *Exchange) Replies() []Reply {
 	r, _ := e.snapshot()

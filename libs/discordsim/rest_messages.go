@@ -182,13 +182,15 @@ func (s *Server) createMessage(rc *restCtx) (int, any) {
 		s.w.nonces[key] = nonceEntry{messageID: m.ID, at: rc.now}
 	}
 	s.emitMessageLocked("MESSAGE_CREATE", m)
-	s.linkBotMessageLocked(m)
+	s.linkBotMessageLocked(m, rc.now)
 	return http.StatusOK, s.messageJSONLocked(m, 0)
 }
 
 // linkBotMessageLocked adds a bot message to the Exchange of the prefix command it answers:
-// a reply to it (message_reference) or a message whose nonce is its id.
-func (s *Server) linkBotMessageLocked(m *Message) {
+// a reply to it (message_reference) or a message whose nonce is its id. at is when the
+// request arrived: the reply's time to the microsecond, which the message's own (snowflake)
+// timestamp only has to the millisecond.
+func (s *Server) linkBotMessageLocked(m *Message, at time.Time) {
 	var ex *Exchange
 	if ref := m.MessageReference; ref != nil {
 		ex = s.w.exchanges[ref.MessageID]
@@ -202,7 +204,7 @@ func (s *Server) linkBotMessageLocked(m *Message) {
 		return
 	}
 	s.w.exchanges[m.ID] = ex
-	ex.add(Reply{Kind: ReplyMessage, Message: m.clone(), ChannelID: m.ChannelID, MessageID: m.ID, Time: m.Timestamp})
+	ex.add(Reply{Kind: ReplyMessage, Message: m.clone(), ChannelID: m.ChannelID, MessageID: m.ID, Time: at})
 }
 
 func (s *Server) listMessages(rc *restCtx) (int, any) {

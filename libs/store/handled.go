@@ -27,6 +27,20 @@ func MarkHandled(ctx context.Context, tx pgx.Tx, schema, eventID string) (first 
 	return tag.RowsAffected() == 1, nil
 }
 
+// MarkHandledDone is MarkHandled for an event that owes nothing after commit (a gateway
+// event a service only records): it is done as soon as its transaction commits, so the
+// record is written whole in one statement instead of a mark and a later MarkDone.
+func MarkHandledDone(ctx context.Context, tx pgx.Tx, schema, eventID string) (first bool, err error) {
+	if err := checkSchema(schema); err != nil {
+		return false, err
+	}
+	tag, err := tx.Exec(ctx, "INSERT INTO "+qualify(schema, "handled_events")+" (event_id, done_at) VALUES ($1, now()) ON CONFLICT (event_id) DO NOTHING", eventID)
+	if err != nil {
+		return false, fmt.Errorf("store: mark event %s handled in %s: %w", eventID, schema, err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
 // SetPayload stores what is to be done after commit (the replies to send) with the event
 // marked in the same transaction. payload must be JSON; it is kept as jsonb, so it comes
 // back equal in value but not byte for byte (key order and spacing are normalised). A nil
@@ -75,6 +89,18 @@ func MarkDone(ctx context.Context, q Querier, schema, eventID string) error {
 	}
 	if tag.RowsAffected() == 0 {
 		return fmt.Errorf("store: mark event %s done in %s: %w", eventID, schema, ErrNotHandled)
+	}
+	return nil
+}
+
+// MarkDoneMany is MarkDone for several events in one statement: a worker finishing many
+// events at once pays for one commit instead of one each. Unknown ids are ignored.
+func MarkDoneMany(ctx context.Context, q Querier, schema string, eventIDs []string) error {
+	if err := checkSchema(schema); err != nil {
+		return err
+	}
+	if _, err := q.Exec(ctx, "UPDATE "+qualify(schema, "handled_events")+" SET done_at = coalesce(done_at, now()) WHERE event_id = ANY($1)", eventIDs); err != nil {
+		return fmt.Errorf("store: mark %d events done in %s: %w", len(eventIDs), schema, err)
 	}
 	return nil
 }

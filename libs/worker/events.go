@@ -44,6 +44,10 @@ type EventConsumer struct {
 	c       *bus.Consumer
 }
 
+// NotFromBots is a Keep for consumers of members' chat: it passes over messages whose
+// author the gateway marked as a bot, and keeps every other event.
+func NotFromBots(ev *busv1.Event) bool { return ev.Type != "MESSAGE_CREATE" || !ev.AuthorBot }
+
 // NewEventConsumer prepares a consumer of the given dispatch types (e.g. MESSAGE_CREATE)
 // for service, whose PostgreSQL schema (named after it) holds the handled records. Pass it
 // to Options.Companions, or Start and Stop it yourself.
@@ -105,14 +109,14 @@ func (c *EventConsumer) Handle(ctx context.Context, ev *busv1.Event) error {
 	// id, which is also the MESSAGE_CREATE event's id: the type keeps them apart.
 	key := "event:" + ev.Type + ":" + ev.Id
 	return store.InTx(ctx, c.deps.Pool, func(tx pgx.Tx) error {
-		first, err := store.MarkHandled(ctx, tx, c.service, key)
+		// Nothing is owed after commit, so the record is complete at once.
+		first, err := store.MarkHandledDone(ctx, tx, c.service, key)
 		if err != nil || !first {
 			return err
 		}
 		if err := c.h(ctx, tx, ev); err != nil {
 			return fmt.Errorf("handle %s %s: %w", ev.Type, ev.Id, err)
 		}
-		// Nothing is owed after commit, so the record is complete at once.
-		return store.MarkDone(ctx, tx, c.service, key)
+		return nil
 	})
 }

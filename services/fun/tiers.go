@@ -63,6 +63,10 @@ func tierEvent(ev *busv1.Event) bool {
 		return true
 	case "MESSAGE_CREATE":
 		// Only bot messages can be our replies; most chat is cut here without decoding.
+		// The gateway names the author; events published before it did are sniffed.
+		if ev.AuthorId != "" {
+			return ev.AuthorBot
+		}
 		return bytes.Contains(ev.Raw, []byte(`"bot":true`))
 	}
 	return false

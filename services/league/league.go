@@ -59,6 +59,9 @@ func New(ctx context.Context, deps worker.Deps) (*worker.Worker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("league: %w", err)
 	}
+	// Bots' messages (our own replies above all) are neither judged nor counted: pass
+	// them over before any database work.
+	events.Keep = worker.NotFromBots
 	o := deps.Options(Schema, map[string]worker.Handler{
 		"checkvalue":   s.checkvalue,
 		"rankings":     s.rankings,

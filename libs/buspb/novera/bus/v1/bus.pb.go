@@ -175,10 +175,16 @@ type Event struct {
 	ReceivedAt *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=received_at,json=receivedAt,proto3" json:"received_at,omitempty"`
 	// The dispatch's "d" field, untouched JSON. Kept raw so forwarding never pays for a full
 	// decode of messages nobody needs.
-	Raw           []byte `protobuf:"bytes,5,opt,name=raw,proto3" json:"raw,omitempty"`
-	GuildId       string `protobuf:"bytes,6,opt,name=guild_id,json=guildId,proto3" json:"guild_id,omitempty"`
-	SessionId     string `protobuf:"bytes,7,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
-	Seq           int64  `protobuf:"varint,8,opt,name=seq,proto3" json:"seq,omitempty"`
+	Raw       []byte `protobuf:"bytes,5,opt,name=raw,proto3" json:"raw,omitempty"`
+	GuildId   string `protobuf:"bytes,6,opt,name=guild_id,json=guildId,proto3" json:"guild_id,omitempty"`
+	SessionId string `protobuf:"bytes,7,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	Seq       int64  `protobuf:"varint,8,opt,name=seq,proto3" json:"seq,omitempty"`
+	// For MESSAGE_CREATE: the author, copied out of raw by the gateway
+	// (which decodes messages anyway) so that consumers can pass over what is not theirs —
+	// bots' messages for the chat consumers, members' for the reply tracker — without
+	// decoding it.
+	AuthorId      string `protobuf:"bytes,9,opt,name=author_id,json=authorId,proto3" json:"author_id,omitempty"`
+	AuthorBot     bool   `protobuf:"varint,10,opt,name=author_bot,json=authorBot,proto3" json:"author_bot,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -267,6 +273,20 @@ func (x *Event) GetSeq() int64 {
 		return x.Seq
 	}
 	return 0
+}
+
+func (x *Event) GetAuthorId() string {
+	if x != nil {
+		return x.AuthorId
+	}
+	return ""
+}
+
+func (x *Event) GetAuthorBot() bool {
+	if x != nil {
+		return x.AuthorBot
+	}
+	return false
 }
 
 // Option is one parsed argument. value holds the canonical text form: decimal for numbers,
@@ -699,7 +719,7 @@ var File_novera_bus_v1_bus_proto protoreflect.FileDescriptor
 
 const file_novera_bus_v1_bus_proto_rawDesc = "" +
 	"\n" +
-	"\x17novera/bus/v1/bus.proto\x12\rnovera.bus.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xdc\x01\n" +
+	"\x17novera/bus/v1/bus.proto\x12\rnovera.bus.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x98\x02\n" +
 	"\x05Event\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
 	"\x05shard\x18\x02 \x01(\x05R\x05shard\x12\x12\n" +
@@ -710,7 +730,11 @@ const file_novera_bus_v1_bus_proto_rawDesc = "" +
 	"\bguild_id\x18\x06 \x01(\tR\aguildId\x12\x1d\n" +
 	"\n" +
 	"session_id\x18\a \x01(\tR\tsessionId\x12\x10\n" +
-	"\x03seq\x18\b \x01(\x03R\x03seq\"a\n" +
+	"\x03seq\x18\b \x01(\x03R\x03seq\x12\x1b\n" +
+	"\tauthor_id\x18\t \x01(\tR\bauthorId\x12\x1d\n" +
+	"\n" +
+	"author_bot\x18\n" +
+	" \x01(\bR\tauthorBot\"a\n" +
 	"\x06Option\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12-\n" +
 	"\x04type\x18\x02 \x01(\x0e2\x19.novera.bus.v1.OptionTypeR\x04type\x12\x14\n" +
