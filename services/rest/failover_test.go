@@ -2,9 +2,12 @@ package rest
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/novera-bot/novera/libs/discordsim"
 )
 
 // TestFailoverKillActiveMidLoad is the second demonstration: under the same load,
@@ -63,11 +66,14 @@ func TestFailoverKillActiveMidLoad(t *testing.T) {
 	limited, _ := simCounts(sim, messagesRoute)
 	posted, ambiguous := checkMessages(t, sim, l.hot, st)
 	t.Logf("%d calls; ok post=%d get=%d; proxy 429 post=%d get=%d; other=%d; simulator 429s=%d; messages posted=%d (ambiguous attempts retried: %d); "+
-		"killed a at +%s; last success via a %s before the kill; first success via b %s after it (%d successes via b)",
+		"killed a at %s (+%s); last success via a %s before the kill; first success via b %s after it (%d successes via b)",
 		st.calls, st.ok["post"], st.ok["get"], st.shed["post"], st.shed["get"], len(st.other), limited, posted, ambiguous,
-		(total * 4 / 10).Round(time.Millisecond), killAt.Sub(lastA).Round(time.Millisecond), failover.Round(time.Millisecond), len(st.okAt["b"]))
+		killAt.Format("15:04:05.000"), (total * 4 / 10).Round(time.Millisecond), killAt.Sub(lastA).Round(time.Millisecond), failover.Round(time.Millisecond), len(st.okAt["b"]))
 	if failover > 2*time.Second {
 		t.Errorf("traffic moved to b %s after the kill; want within 2 s", failover)
+	}
+	for _, r := range sim.Requests(discordsim.RequestFilter{Status: http.StatusTooManyRequests}) {
+		t.Logf("simulator 429 at kill%+s: %s %s %s", r.Time.Sub(killAt).Round(time.Millisecond), r.Method, r.Path, r.Response)
 	}
 	if limited != 0 {
 		t.Errorf("the simulator answered %d 429s; want none, also across the takeover", limited)

@@ -247,6 +247,13 @@ func (l *lease) publish(ctx context.Context, snap snapshot) error {
 		nrev, err = l.kv.Update(ctx, stateKey, data, rev)
 	}
 	if err != nil {
+		// A write that timed out may still have landed, leaving our revision behind: read
+		// the current one so the next write can succeed (we hold the lease, so it is ours).
+		if e, gerr := l.kv.Get(ctx, stateKey); gerr == nil {
+			l.mu.Lock()
+			l.stateRev = e.Revision()
+			l.mu.Unlock()
+		}
 		return fmt.Errorf("rest: publish state: %w", err)
 	}
 	l.mu.Lock()

@@ -87,7 +87,8 @@ func (s *loadStats) classify(kind string, err error, o *outcome, took time.Durat
 		return "other", true
 	}
 	if len(s.other) < 20 {
-		s.other = append(s.other, fmt.Sprintf("%s: status=%d proxy=%q took=%s err=%v transport=%v", kind, status, proxy, took, err, terr))
+		s.other = append(s.other, fmt.Sprintf("%s at %s: status=%d proxy=%q instance=%q took=%s err=%v transport=%v",
+			kind, time.Now().Format("15:04:05.000"), status, proxy, inst, took, err, terr))
 	} else {
 		s.other = append(s.other[:20], "...")
 	}

@@ -153,7 +153,7 @@ func (p *Proxy) run(ctx context.Context) {
 			continue
 		}
 		p.sched.prune(now, time.Minute)
-		pctx, cancel := context.WithTimeout(ctx, p.cfg.StatePublish)
+		pctx, cancel := context.WithTimeout(ctx, time.Second)
 		if err := p.lease.publish(pctx, p.sched.snapshot(now)); err != nil && ctx.Err() == nil {
 			p.log.Warn("publish REST bucket state", "err", err)
 		}
