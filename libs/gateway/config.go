@@ -144,6 +144,13 @@ type Config struct {
 	// OnStateChange, if set, is called synchronously on every state change.
 	// It must not block; use it to drive readiness probes.
 	OnStateChange func(Status)
+
+	// Peek, if set, sees every dispatch the moment it is read from the socket, on the
+	// reader goroutine, before the handler gets it in order. The handler may be busy (a
+	// slow publish holds every later event back), and some events cannot wait: an
+	// interaction has 3 seconds from its creation. Peek must be quick and must not block;
+	// it must not keep Data beyond the call.
+	Peek func(Dispatch)
 }
 
 // Defaults.

@@ -185,6 +185,9 @@ func (c *connection) receive(b []byte) error {
 		if f.Seq > 0 {
 			c.seq.Store(f.Seq)
 		}
+		if peek := c.shard.cfg.Peek; peek != nil {
+			peek(Dispatch{Type: f.Type, Seq: f.Seq, Data: f.Data, ShardID: c.shard.cfg.ShardID, ReceivedAt: now})
+		}
 	}
 	select {
 	case c.frames <- f:

@@ -18,6 +18,28 @@ import (
 // directly; past it the deferral goes out at once.
 const interactionBudget = 2 * time.Second
 
+// commandAckWait is how long the bus waits for a command's outcome before another replica
+// gets it: short, so a crashed replica's interactions still meet their deadline there.
+const commandAckWait = 2 * time.Second
+
+// deferNow sends the thinking frame of an interaction at once (a slash command or modal;
+// see thinkLater), for a command that failed and goes back to the bus for a retry. If the
+// interaction was already answered or deferred, Discord's 40060 makes it a no-op.
+func (w *Worker) deferNow(ctx context.Context, cmd *busv1.Command) {
+	if cmd.InteractionId == "" || cmd.Source == busv1.Source_SOURCE_COMPONENT || expired(cmd) {
+		return
+	}
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	err := w.o.Discord.Session().InteractionRespond(&discordgo.Interaction{ID: cmd.InteractionId, Token: cmd.InteractionToken},
+		&discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource}, discordgo.WithContext(fctx))
+	if err == nil {
+		w.deferred.Inc()
+		return
+	}
+	w.o.Logger.DebugContext(ctx, "thinking frame not sent", "command", cmd.Name, "err", err)
+}
+
 // thinkLater sends the thinking frame if the command is not answered before its delay,
 // and returns a function that cancels it. It never blocks the handler.
 func (w *Worker) thinkLater(ctx context.Context, cmd *busv1.Command) (stop func()) {

@@ -214,6 +214,10 @@ func (w *Worker) Start(ctx context.Context) error {
 		Durable:        w.o.Service,
 		FilterSubjects: []string{"commands." + w.o.Service + ".>"},
 		Concurrency:    w.o.Concurrency,
+		// A replica that dies mid-command leaves its messages unacknowledged; the bus's
+		// default 30 s would hand them to a live replica long after Discord's 3 seconds.
+		// Running handlers keep extending it (every AckWait/3), so only the dead wait.
+		AckWait: commandAckWait,
 	}, w.handleMsg)
 	if err != nil {
 		return fmt.Errorf("worker %s: consume: %w", w.o.Service, err)
@@ -278,6 +282,17 @@ func (w *Worker) Handle(ctx context.Context, cmd *busv1.Command) (err error) {
 		w.duration.WithLabelValues(w.o.Service, cmd.Name, outcome).Observe(time.Since(start).Seconds())
 	}()
 
+	// The thinking frame is armed before the first database read: with PostgreSQL away
+	// that read is what is slow, and the interaction's 3 seconds run all the same.
+	stopThinking := w.thinkLater(ctx, cmd)
+	defer stopThinking()
+	defer func() {
+		if err != nil && !bus.IsPermanent(err) {
+			// The bus will retry after a back-off that outlasts Discord's 3 seconds: hold
+			// the interaction open now, or the retry's answer will find it expired.
+			w.deferNow(ctx, cmd)
+		}
+	}()
 	owed, done, found, err := store.LoadHandled(ctx, w.o.Pool, w.schema(), cmd.Id)
 	if err != nil {
 		return fmt.Errorf("load handled state: %w", err)
@@ -289,7 +304,6 @@ func (w *Worker) Handle(ctx context.Context, cmd *busv1.Command) (err error) {
 		}
 		return w.redeliver(ctx, cmd.Id, owed)
 	}
-	stopThinking := w.thinkLater(ctx, cmd)
 	actions, outcome, err := w.run(ctx, cmd)
 	stopThinking()
 	if errors.Is(err, errAlreadyHandled) {

@@ -74,6 +74,8 @@ type Service struct {
 
 	events   *prometheus.CounterVec
 	commands *prometheus.CounterVec
+	// guard defers interactions the bus is too slow to deliver (deadline.go).
+	guard *deadlineGuard
 }
 
 // New validates the options.
@@ -108,6 +110,7 @@ func New(o Options) (*Service, error) {
 			Name: "novera_gateway_commands_total", Help: "Commands published, by source and command.",
 		}, []string{"source", "command"}),
 	}
+	s.guard = newDeadlineGuard(o.Discord, o.Logger, o.Bus.Connected, func() uint64 { return o.Bus.Conn().Stats().Reconnects })
 	// Not ready until Run has connected every shard.
 	o.Health.Ready("discord", func(context.Context) error { return errors.New("not connected yet") })
 	if o.Metrics != nil {
@@ -176,6 +179,7 @@ func (s *Service) Run(ctx context.Context) error {
 			Token: s.o.Token, URL: gb.URL, ShardID: id, ShardCount: count, Intents: s.o.Intents,
 			Compress: s.o.Compress, Logger: s.o.Logger, Resume: resume,
 			Presence: &dgw.Presence{Status: "online", Activities: []dgw.Activity{{Name: s.o.Presence, Type: dgw.ActivityListening}}},
+			Peek:     s.peek,
 		}, s.dispatch)
 		if err != nil {
 			return fmt.Errorf("gateway: shard %d: %w", id, err)
@@ -185,6 +189,16 @@ func (s *Service) Run(ctx context.Context) error {
 		s.mu.Unlock()
 	}
 	s.o.Health.Ready("discord", s.ready)
+	guardCtx, stopGuard := context.WithCancel(context.WithoutCancel(ctx))
+	guardDone := make(chan struct{})
+	go func() {
+		defer close(guardDone)
+		s.guard.run(guardCtx)
+	}()
+	defer func() {
+		stopGuard()
+		<-guardDone
+	}()
 	saverCtx, stopSaver := context.WithCancel(ctx)
 	go s.keepSessions(saverCtx, sessions, count, s.o.SessionSaveInterval)
 	var wg sync.WaitGroup
@@ -312,12 +326,21 @@ func (s *Service) handle(ctx context.Context, d dgw.Dispatch, span trace.Span) e
 		}
 	case "INTERACTION_CREATE":
 		c, subj, ok, err := s.norm.fromInteraction(d.Data, d.ShardID, d.ReceivedAt)
+		if err != nil || !ok {
+			s.guard.forget(interactionID(d.Data))
+		}
 		if err != nil {
 			// A malformed interaction cannot be answered (no token); drop it with a log.
 			s.o.Logger.WarnContext(ctx, "malformed interaction dropped", "err", err)
 		} else if ok {
 			cmd, subject = c, subj
 			ev.Id, ev.GuildId = c.Id, c.GuildId
+			// The interaction's 3 seconds started when Discord created it, which its id
+			// records; after a resume replay that is well before we read it.
+			if created := snowflakeTime(c.InteractionId); !created.IsZero() && created.Before(d.ReceivedAt) {
+				c.ReceivedAt = timestamppb.New(created)
+			}
+			s.guard.watch(c)
 		}
 	case "MESSAGE_CREATE":
 		var m wireMessage
@@ -359,9 +382,14 @@ func (s *Service) handle(ctx context.Context, d dgw.Dispatch, span trace.Span) e
 	if err := s.publish(ctx, subject, cmd.Id, payload); err != nil {
 		return fmt.Errorf("publish command %s: %w", cmd.Name, err)
 	}
+	s.guard.published(cmd.InteractionId)
 	s.commands.WithLabelValues(cmd.Source.String(), cmd.Name).Inc()
 	return nil
 }
+
+// publishAttemptTimeout bounds one publish attempt (the ack of a healthy stream takes
+// milliseconds).
+const publishAttemptTimeout = time.Second
 
 // publish retries until the stream has the message or ctx ends. An event is never
 // dropped because NATS is briefly away: the shard waits (Discord keeps the rest for it),
@@ -369,7 +397,11 @@ func (s *Service) handle(ctx context.Context, d dgw.Dispatch, span trace.Span) e
 func (s *Service) publish(ctx context.Context, subject, msgID string, payload []byte) error {
 	wait := 50 * time.Millisecond
 	for attempt := 1; ; attempt++ {
-		_, err := s.o.Bus.Publish(ctx, subject, msgID, payload)
+		// A publish sent just before NATS went away waits for an ack that will never come;
+		// bound each attempt so the retry goes out soon after the reconnect.
+		actx, cancel := context.WithTimeout(ctx, publishAttemptTimeout)
+		_, err := s.o.Bus.Publish(actx, subject, msgID, payload)
+		cancel()
 		if err == nil {
 			return nil
 		}

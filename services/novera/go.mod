@@ -8,6 +8,7 @@ require (
 	github.com/novera-bot/novera/services/community v0.0.0
 	github.com/novera-bot/novera/services/fun v0.0.0
 	github.com/novera-bot/novera/services/gateway v0.0.0
+	github.com/novera-bot/novera/services/health v0.0.0
 	github.com/novera-bot/novera/services/league v0.0.0
 	github.com/novera-bot/novera/services/moderation v0.0.0
 	go.opentelemetry.io/otel/sdk v1.47.0
@@ -66,6 +67,7 @@ replace (
 	github.com/novera-bot/novera/services/community => ../community
 	github.com/novera-bot/novera/services/fun => ../fun
 	github.com/novera-bot/novera/services/gateway => ../gateway
+	github.com/novera-bot/novera/services/health => ../health
 	github.com/novera-bot/novera/services/league => ../league
 	github.com/novera-bot/novera/services/moderation => ../moderation
 )

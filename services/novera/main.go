@@ -35,6 +35,8 @@ type settings struct {
 	simAddr, adminAddr, dataDir   string
 	otlp                          string
 	jaegerBin                     string
+	healthAddr                    string
+	watch                         app.Watch
 	level                         slog.Level
 }
 
@@ -49,6 +51,9 @@ func readSettings(env *config.Env) (settings, error) {
 		dataDir:   env.String("NOVERA_DATA_DIR", ".data"),
 		otlp:      env.String("OTEL_EXPORTER_OTLP_ENDPOINT", ""),
 		jaegerBin: env.String("NOVERA_JAEGER_BIN", ""),
+		// The health service's status page: every service's heartbeat, one row each.
+		healthAddr: env.Addr("NOVERA_HEALTH_ADDR", "127.0.0.1:9091"),
+		watch:      app.WatchFromEnv(env),
 	}
 	if err := s.level.UnmarshalText([]byte(env.String("LOG_LEVEL", "info"))); err != nil {
 		return s, fmt.Errorf("LOG_LEVEL: want debug, info, warn or error")
@@ -139,12 +144,13 @@ func run(ctx context.Context, s settings) error {
 		say("Jaeger (traces of every command): %s", j.QueryURL())
 	}
 	st, err := stack.Start(ctx, stack.Options{Token: s.token, APIURL: s.apiURL, NATSURL: s.natsURL, DatabaseURL: s.dbURL,
-		AdminAddr: s.adminAddr, Logger: log, OTLPEndpoint: s.otlp})
+		AdminAddr: s.adminAddr, Logger: log, OTLPEndpoint: s.otlp, HealthAddr: s.healthAddr, Watch: s.watch})
 	if err != nil {
 		return err
 	}
 	stops = append(stops, st.Stop)
 	say("Admin (health and metrics): http://%s/readyz  http://%s/metrics", st.Admin.Addr(), st.Admin.Addr())
+	say("Status page (every service's heartbeat): %s", st.HealthURL())
 	if err := waitReady(ctx, st, 30*time.Second); err != nil {
 		return err
 	}

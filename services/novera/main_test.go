@@ -28,10 +28,10 @@ func TestRunAnswersHeadpatOutOfTheBox(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
-	simAddr := freeAddr(t)
+	simAddr, healthAddr := freeAddr(t), freeAddr(t)
 	cmd := exec.Command(bin)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "NOVERA_SIM_ADDR="+simAddr, "ADMIN_ADDR="+freeAddr(t), "NOVERA_DATA_DIR="+filepath.Join(dir, "data"))
+	cmd.Env = append(os.Environ(), "NOVERA_SIM_ADDR="+simAddr, "NOVERA_HEALTH_ADDR="+healthAddr, "ADMIN_ADDR="+freeAddr(t), "NOVERA_DATA_DIR="+filepath.Join(dir, "data"))
 	for _, v := range []string{"DISCORD_TOKEN", "NATS_URL", "DATABASE_URL"} {
 		cmd.Env = append(cmd.Env, v+"=")
 	}
@@ -103,10 +103,39 @@ func TestRunAnswersHeadpatOutOfTheBox(t *testing.T) {
 		t.Errorf("first answer took %s after ready", took)
 	}
 	waitFor("Press Ctrl-C", 5*time.Second)
-	for _, want := range []string{"NATS (embedded", "PostgreSQL (local", "Discord simulator", "curl"} {
+	for _, want := range []string{"NATS (embedded", "PostgreSQL (local", "Discord simulator", "curl", "Status page (every service's heartbeat): http://" + healthAddr + "/"} {
 		if !strings.Contains(strings.Join(printed, "\n"), want) {
 			t.Errorf("start-up output lacks %q:\n%s", want, strings.Join(printed, "\n"))
 		}
+	}
+	// The status page has a row for every service, each ready.
+	var status struct {
+		Instances []struct {
+			Beat struct{ Service, State string } `json:"beat"`
+		} `json:"instances"`
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		resp, err := http.Get("http://" + healthAddr + "/api/status")
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = json.NewDecoder(resp.Body).Decode(&status)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ready := map[string]bool{}
+		for _, in := range status.Instances {
+			ready[in.Beat.Service] = in.Beat.State == "ready"
+		}
+		if ready["gateway"] && ready["fun"] && ready["community"] && ready["league"] && ready["moderation"] {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("status page lacks a ready row per service: %+v", status)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {

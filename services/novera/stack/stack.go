@@ -40,6 +40,10 @@ type Options struct {
 	// Services limits which services run (default: all). Tests use it to stop and
 	// restart one worker.
 	Services []string
+	// Watch sets the heartbeat interval and the watchdogs' limit of every service.
+	Watch app.Watch
+	// HealthAddr, when set, runs the health service too, its status page on this address.
+	HealthAddr string
 }
 
 // Service names the stack knows.
@@ -59,9 +63,11 @@ type Stack struct {
 	Admin *admin.Server
 	apps  []*app.App
 	stops []func(context.Context) error
-	wg    sync.WaitGroup
-	errMu sync.Mutex
-	err   error
+	// healthAddr is where the status page is served, once started.
+	healthAddr string
+	wg         sync.WaitGroup
+	errMu      sync.Mutex
+	err        error
 }
 
 type workerFactory func(context.Context, worker.Deps) (*worker.Worker, error)
@@ -106,6 +112,7 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 		if err != nil {
 			return nil, fmt.Errorf("stack: %s: %w", name, err)
 		}
+		deps.StallAfter = o.Watch.StallAfter
 		w, err := factory(ctx, deps)
 		if err != nil {
 			return nil, err
@@ -114,6 +121,14 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 			return nil, err
 		}
 		s.stops = append(s.stops, w.Stop)
+		if err := a.WorkerHeartbeat(ctx, deps.Bus, o.Watch, w); err != nil {
+			return nil, err
+		}
+	}
+	if o.HealthAddr != "" {
+		if err := s.startHealth(ctx, o); err != nil {
+			return nil, err
+		}
 	}
 	return s, nil
 }
@@ -147,6 +162,9 @@ func (s *Stack) startGateway(ctx context.Context, a *app.App, o Options) error {
 	svc, err := gateway.New(gateway.Options{Token: o.Token, Bus: b, Discord: dc, Registry: commands.Novera(),
 		Logger: a.Log, Tracer: a.Tel.Tracer, Health: a.Health, Metrics: a.Admin.Registry})
 	if err != nil {
+		return err
+	}
+	if err := watchGateway(ctx, a, b, svc, o.Watch); err != nil {
 		return err
 	}
 	gctx, cancel := context.WithCancel(context.WithoutCancel(ctx))

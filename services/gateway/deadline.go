@@ -1,0 +1,209 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	busv1 "github.com/novera-bot/novera/libs/buspb/novera/bus/v1"
+	"github.com/novera-bot/novera/libs/discord"
+	dgw "github.com/novera-bot/novera/libs/gateway"
+)
+
+// Discord gives an interaction three seconds for its first response, counted from when it
+// created the interaction. Workers defer their own slow commands, but a worker can only
+// answer what the bus hands it: while NATS is away (or the gateway's publish is stuck
+// behind a reconnect), an interaction can sit unpublished, or published but unfetched,
+// past its deadline. The gateway is the one part that still holds it then, so it holds
+// the interaction open itself with a deferred response; the worker's answer later finds
+// Discord's 40060 and becomes an edit of that response (discord.Client.Answer).
+//
+// Only interactions at risk are deferred this way: the command is not yet on the stream,
+// or the gateway's NATS connection dropped since it was received. On a healthy bus the
+// gateway sends nothing, and a worker's ephemeral answers stay ephemeral.
+
+const (
+	// guardAfter is the age past which an interaction at risk is deferred by the gateway.
+	guardAfter = 1500 * time.Millisecond
+	// guardUntil is the age past which the gateway stops watching (too late to help).
+	guardUntil = 2800 * time.Millisecond
+	// guardTick is how often the watch runs.
+	guardTick = 100 * time.Millisecond
+)
+
+// discordEpoch is the first millisecond of 2015, the origin of snowflake timestamps.
+const discordEpoch = 1420070400000
+
+// snowflakeTime is when Discord made the object with this id, or zero for a bad id.
+func snowflakeTime(id string) time.Time {
+	n, err := strconv.ParseUint(id, 10, 64)
+	if err != nil || n == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(int64(n>>22) + discordEpoch)
+}
+
+type guardedInteraction struct {
+	id, token string
+	created   time.Time
+	published bool
+	// epoch is the NATS reconnect count when the interaction arrived: a reconnect since
+	// may have lost what was published or fetched before it.
+	epoch uint64
+}
+
+// deadlineGuard watches the interactions in flight between Discord and the bus.
+type deadlineGuard struct {
+	discord *discord.Client
+	log     *slog.Logger
+	// connected and reconnects describe the bus connection.
+	connected  func() bool
+	reconnects func() uint64
+
+	mu      sync.Mutex
+	pending map[string]*guardedInteraction
+	wg      sync.WaitGroup
+}
+
+func newDeadlineGuard(dc *discord.Client, log *slog.Logger, connected func() bool, reconnects func() uint64) *deadlineGuard {
+	return &deadlineGuard{discord: dc, log: log, connected: connected, reconnects: reconnects, pending: map[string]*guardedInteraction{}}
+}
+
+// arrive starts watching an application command's interaction as soon as it is read,
+// before it waits its turn to be published. A second arrival of the same id changes nothing.
+func (g *deadlineGuard) arrive(id, token string, created time.Time) {
+	if g == nil || id == "" {
+		return
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.pending[id] == nil {
+		g.pending[id] = &guardedInteraction{id: id, token: token, created: created, epoch: g.reconnects()}
+	}
+}
+
+// watch makes sure a normalised command's interaction is watched if it is a slash
+// command, and forgotten otherwise.
+func (g *deadlineGuard) watch(cmd *busv1.Command) {
+	if g == nil || cmd.InteractionId == "" {
+		return
+	}
+	if cmd.Source != busv1.Source_SOURCE_SLASH {
+		// Component clicks answer by updating their message, which a deferral made here
+		// could not know how to do; they are left to their worker.
+		g.forget(cmd.InteractionId)
+		return
+	}
+	g.arrive(cmd.InteractionId, cmd.InteractionToken, cmd.ReceivedAt.AsTime())
+}
+
+// forget stops watching an interaction nobody will answer through the bus.
+func (g *deadlineGuard) forget(id string) {
+	if g == nil {
+		return
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	delete(g.pending, id)
+}
+
+// published records that the command is on the stream.
+func (g *deadlineGuard) published(id string) {
+	if g == nil {
+		return
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if p := g.pending[id]; p != nil {
+		p.published = true
+	}
+}
+
+// run checks the watched interactions every guardTick until ctx ends, then waits for the
+// deferrals it started.
+func (g *deadlineGuard) run(ctx context.Context) {
+	t := time.NewTicker(guardTick)
+	defer t.Stop()
+	defer g.wg.Wait()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			for _, p := range g.due(now) {
+				g.wg.Go(func() { g.deferInteraction(ctx, p) })
+			}
+		}
+	}
+}
+
+// due removes and returns the interactions to defer now; it forgets those past help or
+// safely handed to the bus.
+func (g *deadlineGuard) due(now time.Time) []*guardedInteraction {
+	connected, epoch := g.connected(), g.reconnects()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var out []*guardedInteraction
+	for id, p := range g.pending {
+		age := now.Sub(p.created)
+		atRisk := !p.published || !connected || epoch != p.epoch
+		switch {
+		case age >= guardUntil:
+			delete(g.pending, id)
+		case atRisk && age >= guardAfter:
+			delete(g.pending, id)
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func (g *deadlineGuard) deferInteraction(ctx context.Context, p *guardedInteraction) {
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	err := g.discord.Session().InteractionRespond(&discordgo.Interaction{ID: p.id, Token: p.token},
+		&discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource}, discordgo.WithContext(dctx))
+	if code, _ := discord.Code(err); err != nil && code != discord.CodeAlreadyAcknowledged {
+		g.log.WarnContext(ctx, "interaction at risk could not be deferred", "interaction_id", p.id, "err", err)
+		return
+	}
+	if err == nil {
+		g.log.InfoContext(ctx, "interaction deferred by the gateway: the bus is late", "interaction_id", p.id,
+			"age_ms", time.Since(p.created).Milliseconds())
+	}
+}
+
+// peek is the shards' Peek: it starts the deadline watch of application commands as they
+// are read, however long the events before them take to publish.
+func (s *Service) peek(d dgw.Dispatch) {
+	if d.Type != "INTERACTION_CREATE" {
+		return
+	}
+	var in struct {
+		ID    string `json:"id"`
+		Token string `json:"token"`
+		Type  int    `json:"type"`
+	}
+	if json.Unmarshal(d.Data, &in) != nil || in.Type != interactionCommand {
+		return
+	}
+	created := snowflakeTime(in.ID)
+	if created.IsZero() || created.After(d.ReceivedAt) {
+		created = d.ReceivedAt
+	}
+	s.guard.arrive(in.ID, in.Token, created)
+}
+
+// interactionID reads an interaction's id, or "".
+func interactionID(raw []byte) string {
+	var in struct {
+		ID string `json:"id"`
+	}
+	_ = json.Unmarshal(raw, &in)
+	return in.ID
+}
