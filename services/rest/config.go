@@ -25,8 +25,9 @@ type Config struct {
 	Instance string
 
 	// DefaultDeadline is a request's deadline when the caller sends none; MaxDeadline caps
-	// the caller's. A request that cannot be sent within its deadline (less SendMargin, the
-	// time its answer needs to come back) is answered by the proxy's own 429.
+	// the caller's. A request that cannot be sent within its deadline, less the time its
+	// answer needs to come back (the slowest recent answer from Discord, decaying, plus
+	// SendMargin), is answered by the proxy's own 429.
 	DefaultDeadline time.Duration
 	MaxDeadline     time.Duration
 	SendMargin      time.Duration

@@ -40,6 +40,9 @@ func TestFailoverKillActiveMidLoad(t *testing.T) {
 			t.Error("b became active while a was alive")
 		}
 		at := time.Now()
+		st.mu.Lock()
+		st.killedAt = at
+		st.mu.Unlock()
 		a.kill()
 		killed <- at
 	}()
@@ -65,9 +68,9 @@ func TestFailoverKillActiveMidLoad(t *testing.T) {
 	failover := firstB.Sub(killAt)
 	limited, _ := simCounts(sim, messagesRoute)
 	posted, ambiguous := checkMessages(t, sim, l.hot, st)
-	t.Logf("%d calls; ok post=%d get=%d; proxy 429 post=%d get=%d; other=%d; simulator 429s=%d; messages posted=%d (ambiguous attempts retried: %d); "+
+	t.Logf("%d calls; ok post=%d get=%d; proxy 429 post=%d get=%d; standby 503 at the kill post=%d get=%d; other=%d; simulator 429s=%d; messages posted=%d (ambiguous attempts retried: %d); "+
 		"killed a at %s (+%s); last success via a %s before the kill; first success via b %s after it (%d successes via b)",
-		st.calls, st.ok["post"], st.ok["get"], st.shed["post"], st.shed["get"], len(st.other), limited, posted, ambiguous,
+		st.calls, st.ok["post"], st.ok["get"], st.shed["post"], st.shed["get"], st.standby["post"], st.standby["get"], len(st.other), limited, posted, ambiguous,
 		killAt.Format("15:04:05.000"), (total * 4 / 10).Round(time.Millisecond), killAt.Sub(lastA).Round(time.Millisecond), failover.Round(time.Millisecond), len(st.okAt["b"]))
 	if failover > 2*time.Second {
 		t.Errorf("traffic moved to b %s after the kill; want within 2 s", failover)

@@ -48,15 +48,18 @@ type loadStats struct {
 	shed    map[string]int
 	other   []string
 	calls   int
-	maxWait time.Duration            // the longest any call took
-	nonces  map[string]*nonceRec     // POSTed messages
-	okAt    map[string][]time.Time   // answer times of successes, by the replica that served
-	firstOK map[string]time.Time     // first success per replica
-	byClass map[string]time.Duration // unused slot kept small
+	maxWait time.Duration          // the longest any call took
+	nonces  map[string]*nonceRec   // POSTed messages
+	okAt    map[string][]time.Time // answer times of successes, by the replica that served
+	firstOK map[string]time.Time   // first success per replica
+	// killedAt is when the failover test killed the active replica: for 2 s after it, a
+	// standby's 503 is the proxy's own refusal too (the request was not sent).
+	killedAt time.Time
+	standby  map[string]int
 }
 
 func newLoadStats() *loadStats {
-	return &loadStats{ok: map[string]int{}, shed: map[string]int{}, nonces: map[string]*nonceRec{},
+	return &loadStats{ok: map[string]int{}, shed: map[string]int{}, standby: map[string]int{}, nonces: map[string]*nonceRec{},
 		okAt: map[string][]time.Time{}, firstOK: map[string]time.Time{}}
 }
 
@@ -82,6 +85,12 @@ func (s *loadStats) classify(kind string, err error, o *outcome, took time.Durat
 		return "ok", false
 	case status == http.StatusTooManyRequests && proxy == discord.ProxyShed:
 		s.shed[kind]++
+		return "shed", false
+	case !s.killedAt.IsZero() && time.Since(s.killedAt) < 2*time.Second &&
+		status == http.StatusServiceUnavailable && proxy == discord.ProxyStandby:
+		// The replica the call waited in died with too little of the deadline left for the
+		// takeover; the standby's refusal says the request was not sent.
+		s.standby[kind]++
 		return "shed", false
 	case terr != nil && !errors.Is(terr, context.DeadlineExceeded) && !errors.Is(terr, context.Canceled):
 		return "other", true

@@ -19,8 +19,10 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -68,6 +70,9 @@ type Proxy struct {
 	m      *metrics
 	life   context.Context
 	done   chan struct{}
+	// slowAnswer is a decaying maximum of how long Discord took to answer, in nanoseconds:
+	// a request must be sent early enough for its answer to reach the caller in time.
+	slowAnswer atomic.Int64
 }
 
 // New validates the configuration and starts the replica: it competes for the lease and,
@@ -205,7 +210,7 @@ func (p *Proxy) serve(ctx context.Context, w http.ResponseWriter, r *http.Reques
 	if ms, err := strconv.ParseInt(r.Header.Get(discord.HeaderDeadline), 10, 64); err == nil && ms > 0 {
 		budget = min(time.Duration(ms)*time.Millisecond, p.cfg.MaxDeadline)
 	}
-	deadline := arrived.Add(budget - p.cfg.SendMargin)
+	deadline := arrived.Add(budget - p.cfg.SendMargin - time.Duration(p.slowAnswer.Load()))
 	span.SetAttributes(attribute.String("novera.proxy.priority", prio), attribute.Int64("novera.proxy.deadline_ms", budget.Milliseconds()))
 
 	if p.lease.gate(arrived) == gateStandby {
@@ -264,11 +269,18 @@ func (p *Proxy) serve(ctx context.Context, w http.ResponseWriter, r *http.Reques
 	ureq.URL.RawQuery = r.URL.RawQuery
 	copyHeaders(ureq.Header, r.Header, requestDrop)
 	ureq.Header.Set("Authorization", "Bot "+p.cfg.Token)
+	sentAt := time.Now()
 	resp, err := p.client.Do(ureq)
 	recv := time.Now()
 	p.sched.done(tk, resp, recv)
+	p.noteAnswerTime(recv.Sub(sentAt))
 	if err != nil {
-		// The request may or may not have reached Discord: never resent by the proxy.
+		// The request may or may not have reached Discord: never resent by the proxy. The
+		// URL of the error would carry interaction and webhook tokens: keep only its cause.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
 		span.RecordError(err)
 		span.SetStatus(codes.Error, "upstream")
 		p.log.WarnContext(ctx, "REST upstream", "route", t.route, "err", err)
@@ -294,6 +306,18 @@ func (p *Proxy) serve(ctx context.Context, w http.ResponseWriter, r *http.Reques
 	w.WriteHeader(resp.StatusCode)
 	_, _ = io.Copy(w, resp.Body)
 	return "sent"
+}
+
+// noteAnswerTime keeps the decaying maximum of Discord's answer times: a slow answer
+// counts at once, and its weight halves about every 50 answers.
+func (p *Proxy) noteAnswerTime(d time.Duration) {
+	for {
+		old := p.slowAnswer.Load()
+		next := max(int64(d), old-old/64)
+		if p.slowAnswer.CompareAndSwap(old, next) {
+			return
+		}
+	}
 }
 
 // priority is the caller's, or the default for its kind of request.
