@@ -88,6 +88,7 @@ type Worker struct {
 	consumer *bus.Consumer
 	// refused is set once Discord answered 401: the token is wrong.
 	refused atomic.Bool
+	done    *doneBatch
 }
 
 // New checks that the handlers and the registry agree: every command the registry gives
@@ -124,7 +125,7 @@ func New(o Options) (*Worker, error) {
 	if o.StallAfter <= 0 {
 		o.StallAfter = DefaultStallAfter
 	}
-	w := &Worker{o: o, tracer: o.Tracer.Tracer("github.com/novera-bot/novera/libs/worker")}
+	w := &Worker{o: o, tracer: o.Tracer.Tracer("github.com/novera-bot/novera/libs/worker"), done: &doneBatch{pool: o.Pool, schema: o.Service}}
 	if o.Health != nil {
 		o.Health.Ready(o.Service+".discord", func(context.Context) error {
 			if w.refused.Load() {
@@ -251,12 +252,19 @@ func (w *Worker) handleMsg(ctx context.Context, m bus.Msg) error {
 	if w.handler(&cmd) == nil {
 		return bus.Permanent(fmt.Errorf("no handler for command %q on %s", cmd.Name, m.Subject))
 	}
-	return w.Handle(ctx, &cmd)
+	return w.handle(ctx, &cmd, m.Delivered <= 1)
 }
 
 // Handle runs one command with the exactly-once protocol. It is exported for tests and
 // benchmarks that drive a worker without the bus.
-func (w *Worker) Handle(ctx context.Context, cmd *busv1.Command) (err error) {
+func (w *Worker) Handle(ctx context.Context, cmd *busv1.Command) error {
+	return w.handle(ctx, cmd, false)
+}
+
+// handle runs cmd. A first delivery skips the look for an earlier handling: there can
+// hardly have been one, and if there was (a duplicate published outside the stream's
+// deduplication window) the transaction's handled record still finds it, one step later.
+func (w *Worker) handle(ctx context.Context, cmd *busv1.Command, firstDelivery bool) (err error) {
 	start := time.Now()
 	ctx, span := w.tracer.Start(ctx, "command "+cmd.Name, trace.WithAttributes(
 		attribute.String("novera.command", cmd.Name),
@@ -293,23 +301,25 @@ func (w *Worker) Handle(ctx context.Context, cmd *busv1.Command) (err error) {
 			w.deferNow(ctx, cmd)
 		}
 	}()
-	owed, done, found, err := store.LoadHandled(ctx, w.o.Pool, w.schema(), cmd.Id)
-	if err != nil {
-		return fmt.Errorf("load handled state: %w", err)
-	}
-	if found {
-		outcome = "redelivered"
-		if done {
-			return nil
+	if !firstDelivery {
+		owed, done, found, err := store.LoadHandled(ctx, w.o.Pool, w.schema(), cmd.Id)
+		if err != nil {
+			return fmt.Errorf("load handled state: %w", err)
 		}
-		return w.redeliver(ctx, cmd.Id, owed)
+		if found {
+			outcome = "redelivered"
+			if done {
+				return nil
+			}
+			return w.redeliver(ctx, cmd.Id, owed)
+		}
 	}
 	actions, outcome, err := w.run(ctx, cmd)
 	stopThinking()
 	if errors.Is(err, errAlreadyHandled) {
 		// Another delivery committed first; finish whatever it still owes.
 		outcome = "redelivered"
-		owed, done, _, err = store.LoadHandled(ctx, w.o.Pool, w.schema(), cmd.Id)
+		owed, done, _, err := store.LoadHandled(ctx, w.o.Pool, w.schema(), cmd.Id)
 		if err != nil || done {
 			return err
 		}
@@ -458,7 +468,7 @@ func (w *Worker) deliverFrom(ctx context.Context, eventID string, actions []Acti
 		w.o.Logger.WarnContext(ctx, "Discord refused an action; dropping it", "event_id", eventID,
 			"action", actions[i].Kind, "code", code, "status", status, "err", err)
 	}
-	if err := store.MarkDone(ctx, w.o.Pool, w.schema(), eventID); err != nil {
+	if err := w.done.mark(ctx, eventID); err != nil {
 		return fmt.Errorf("mark %s done: %w", eventID, err)
 	}
 	return nil

@@ -3,6 +3,7 @@ package gateway
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/tidwall/gjson"
 	"strconv"
 	"strings"
 	"time"
@@ -136,6 +137,34 @@ func collectFields(dst map[string]string, cs []wireComponent) {
 		}
 		collectFields(dst, c.Components)
 	}
+}
+
+// messageHead is what the gateway needs of every chat message: its id, where it was
+// written, by whom, and whether it can be a command.
+type messageHead struct {
+	ID, GuildID, AuthorID, Content string
+	AuthorBot, Webhook             bool
+}
+
+// peekMessage reads a MESSAGE_CREATE's head without decoding the rest: most messages are
+// chat that is only forwarded, and a full decode (mentions, member, embeds) would be
+// most of the gateway's work for each. It does not validate; a message without an id is
+// reported as !ok, and whatever becomes a command is decoded in full (and so validated).
+func peekMessage(raw []byte) (h messageHead, ok bool) {
+	r := gjson.GetManyBytes(raw, "id", "guild_id", "author.id", "author.bot", "webhook_id", "content")
+	h = messageHead{ID: r[0].String(), GuildID: r[1].String(), AuthorID: r[2].String(), AuthorBot: r[3].Bool(),
+		Webhook: r[4].Exists() && r[4].Type != gjson.Null, Content: r[5].String()}
+	return h, h.ID != ""
+}
+
+// mayBeCommand reports whether a message could be a prefix command, and so is worth a
+// full decode.
+func (h *messageHead) mayBeCommand(prefix string) bool {
+	if h.AuthorBot || h.Webhook {
+		return false
+	}
+	_, _, ok := commands.SplitPrefix(h.Content, prefix)
+	return ok
 }
 
 // fromMessage normalises a prefix command. ok is false for anything that is not one.

@@ -37,6 +37,7 @@ type settings struct {
 	jaegerBin                     string
 	healthAddr                    string
 	watch                         app.Watch
+	shardCount                    int
 	level                         slog.Level
 }
 
@@ -54,6 +55,8 @@ func readSettings(env *config.Env) (settings, error) {
 		// The health service's status page: every service's heartbeat, one row each.
 		healthAddr: env.Addr("NOVERA_HEALTH_ADDR", "127.0.0.1:9091"),
 		watch:      app.WatchFromEnv(env),
+		// 0: Discord's recommendation, as for the gateway service.
+		shardCount: env.Int("SHARD_COUNT", 0, 0, 1<<16),
 	}
 	if err := s.level.UnmarshalText([]byte(env.String("LOG_LEVEL", "info"))); err != nil {
 		return s, fmt.Errorf("LOG_LEVEL: want debug, info, warn or error")
@@ -144,7 +147,7 @@ func run(ctx context.Context, s settings) error {
 		say("Jaeger (traces of every command): %s", j.QueryURL())
 	}
 	st, err := stack.Start(ctx, stack.Options{Token: s.token, APIURL: s.apiURL, NATSURL: s.natsURL, DatabaseURL: s.dbURL,
-		AdminAddr: s.adminAddr, Logger: log, OTLPEndpoint: s.otlp, HealthAddr: s.healthAddr, Watch: s.watch})
+		AdminAddr: s.adminAddr, Logger: log, OTLPEndpoint: s.otlp, HealthAddr: s.healthAddr, Watch: s.watch, ShardCount: s.shardCount})
 	if err != nil {
 		return err
 	}

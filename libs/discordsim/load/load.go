@@ -122,6 +122,8 @@ type Options struct {
 type Result struct {
 	// Sent counts inputs sent, Commands those expecting an answer, Answered those answered.
 	Sent, Commands, Answered int
+	// ByKind counts answered commands of each kind.
+	ByKind map[Kind]int
 	// Errors are commands never answered within Timeout or refused by the simulator.
 	Errors int
 	// DeadlineMisses are commands whose first response (a deferral counts) came after the
@@ -349,6 +351,10 @@ func (r *run) await(ctx context.Context, kind Kind, x *discordsim.Exchange) {
 		return
 	}
 	r.res.Answered++
+	if r.res.ByKind == nil {
+		r.res.ByKind = map[Kind]int{}
+	}
+	r.res.ByKind[kind]++
 	r.res.Latencies = append(r.res.Latencies, answer.Time.Sub(x.Sent()))
 	if first.Sub(x.Sent()) > r.o.Deadline {
 		r.res.DeadlineMisses++

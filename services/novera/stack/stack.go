@@ -44,6 +44,8 @@ type Options struct {
 	Watch app.Watch
 	// HealthAddr, when set, runs the health service too, its status page on this address.
 	HealthAddr string
+	// ShardCount is the gateway's shard count; 0 takes Discord's recommendation.
+	ShardCount int
 }
 
 // Service names the stack knows.
@@ -159,7 +161,7 @@ func (s *Stack) startGateway(ctx context.Context, a *app.App, o Options) error {
 	if err != nil {
 		return err
 	}
-	svc, err := gateway.New(gateway.Options{Token: o.Token, Bus: b, Discord: dc, Registry: commands.Novera(),
+	svc, err := gateway.New(gateway.Options{Token: o.Token, Bus: b, Discord: dc, Registry: commands.Novera(), ShardCount: o.ShardCount,
 		Logger: a.Log, Tracer: a.Tel.Tracer, Health: a.Health, Metrics: a.Admin.Registry})
 	if err != nil {
 		return err
