@@ -310,8 +310,10 @@ func TestLoadEightReplicasNoDiscord429(t *testing.T) {
 	if st.shed["post"] == 0 || st.shed["get"] == 0 {
 		t.Errorf("nothing was shed (post %d, get %d): the load did not reach the limits", st.shed["post"], st.shed["get"])
 	}
-	if min := int(secs/5)*5 - 5; st.ok["post"] < min {
-		t.Errorf("%d messages posted in %.0f s; the bucket allows about %d", st.ok["post"], secs, int(secs/5)*5+5)
+	// Messages also wait for global slots the 48 readers contend for, so not every window
+	// of the bucket is used to the full; most must be.
+	if allowed := (int(secs/5) + 1) * 5; st.ok["post"] < allowed*7/10 || st.ok["post"] > allowed {
+		t.Errorf("%d messages posted in %.0f s; the bucket allows %d", st.ok["post"], secs, allowed)
 	}
 	if rate := float64(st.ok["post"]+st.ok["get"]) / secs; rate < 30 || rate > 50 {
 		t.Errorf("%.1f successful requests a second; want near the global 50/s without passing it", rate)

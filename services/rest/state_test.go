@@ -1,0 +1,52 @@
+package rest
+
+import (
+	"testing"
+	"time"
+)
+
+// TestTakeOverAssumesEveryBucketUsedUp checks the new active replica's start from the old
+// one's published state: a window still running when the old active stopped is waited
+// out; a window that had ended may have been followed by a new one the snapshot missed, so
+// a whole window after the old active stopped is waited; the global limit waits out the
+// old active's last window; routes keep their learnt hashes.
+func TestTakeOverAssumesEveryBucketUsedUp(t *testing.T) {
+	cfg := Config{Token: "t", Secret: testSecret}.withDefaults()
+	s := newScheduler(cfg, func(time.Time) gateState { return gateOpen }, nil)
+	now := time.Now()
+	stopped := now.Add(-1200 * time.Millisecond)
+	snap := &snapshot{Hashes: map[string]string{"POST /channels/{channel_id}/messages": "h1"}, Buckets: []snapBucket{
+		{Key: "h1|channel=1", Limit: 5, Remaining: 3, WindowMS: 5000, ResetMS: now.Add(2 * time.Second).UnixMilli()},
+		{Key: "h1|channel=2", Limit: 5, Remaining: 5, WindowMS: 5000, ResetMS: stopped.Add(-time.Second).UnixMilli()},
+		{Key: "h2|guild=3", Limit: 10, Remaining: 10, WindowMS: 100, ResetMS: 0},
+	}}
+	s.takeOver(snap, stopped, now)
+	running, ended, short := s.buckets["h1|channel=1"], s.buckets["h1|channel=2"], s.buckets["h2|guild=3"]
+	if running.remaining != 0 || running.resetAt.UnixMilli() != now.Add(2*time.Second).UnixMilli() {
+		t.Errorf("running window: remaining %d until %s; want 0 until its reset", running.remaining, running.resetAt.Sub(now))
+	}
+	if want := stopped.Add(5*time.Second + cfg.BucketMargin); ended.remaining != 0 || !ended.resetAt.Equal(want) {
+		t.Errorf("ended window: remaining %d until %s; want 0 until a window after the old active stopped", ended.remaining, ended.resetAt.Sub(now))
+	}
+	if short.remaining != 10 || !short.resetAt.IsZero() {
+		t.Errorf("a window long over: remaining %d, reset %v; want a fresh one", short.remaining, short.resetAt)
+	}
+	if want := stopped.Add(cfg.GlobalWindow + cfg.GlobalMargin); !s.globalUntil.Equal(want) {
+		t.Errorf("global held until %s, want %s", s.globalUntil.Sub(now), want.Sub(now))
+	}
+	if s.hashes["POST /channels/{channel_id}/messages"] != "h1" {
+		t.Error("learnt hashes not restored")
+	}
+	// A bucket the snapshot lacks starts unknown: one request at a time.
+	b := s.bucketFor(parseTarget("POST", "/channels/9/messages"), now)
+	if b.key != "h1|channel=9" || b.limit != 0 {
+		t.Errorf("new bucket %s limit %d; want h1|channel=9 unknown", b.key, b.limit)
+	}
+	if ok, _ := s.ready(b, false, now); !ok {
+		t.Error("the first request of an unknown bucket must go")
+	}
+	b.inflight = 1
+	if ok, _ := s.ready(b, false, now); ok {
+		t.Error("a second request of an unknown bucket went before the first was answered")
+	}
+}
