@@ -210,7 +210,9 @@ func (p *Proxy) serve(ctx context.Context, w http.ResponseWriter, r *http.Reques
 	if ms, err := strconv.ParseInt(r.Header.Get(discord.HeaderDeadline), 10, 64); err == nil && ms > 0 {
 		budget = min(time.Duration(ms)*time.Millisecond, p.cfg.MaxDeadline)
 	}
-	deadline := arrived.Add(budget - p.cfg.SendMargin - time.Duration(p.slowAnswer.Load()))
+	// One very slow answer (an upload) must not make every short call look hopeless: the
+	// answer-time allowance is capped at a second.
+	deadline := arrived.Add(budget - p.cfg.SendMargin - min(time.Duration(p.slowAnswer.Load()), time.Second))
 	span.SetAttributes(attribute.String("novera.proxy.priority", prio), attribute.Int64("novera.proxy.deadline_ms", budget.Milliseconds()))
 
 	if p.lease.gate(arrived) == gateStandby {
