@@ -111,8 +111,9 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// Validate checks c (after defaults) and names every problem.
+// Validate checks c, with the defaults filled in, and names every problem.
 func (c Config) Validate() error {
+	c = c.withDefaults()
 	var errs []error
 	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
 	if c.Token == "" {

@@ -27,74 +27,83 @@ import (
 )
 
 func main() {
-	app.Main(func(ctx context.Context) error {
-		env := config.FromOS()
-		host, _ := os.Hostname()
-		cfg, cfgErr := rest.FromEnv(env, host)
-		natsURL := env.URL("NATS_URL", "nats://127.0.0.1:4222", "nats", "tls")
-		addr := env.Addr("REST_ADDR", "0.0.0.0:8081")
-		adminAddr := env.Addr("ADMIN_ADDR", "0.0.0.0:9090")
-		otlp := env.String("OTEL_EXPORTER_OTLP_ENDPOINT", "")
-		if err := errors.Join(cfgErr, env.Err()); err != nil {
-			return err
-		}
-		a, err := app.New(ctx, app.Options{Name: "rest", AdminAddr: adminAddr, OTLPEndpoint: otlp})
-		if err != nil {
-			return err
-		}
-		defer a.Close(context.WithoutCancel(ctx))
-		nc, err := nats.Connect(natsURL, nats.Name("novera-rest"), nats.MaxReconnects(-1))
-		if err != nil {
-			return fmt.Errorf("rest: connect to NATS: %w", err)
-		}
-		defer nc.Close()
-		js, err := jetstream.New(nc)
-		if err != nil {
-			return fmt.Errorf("rest: JetStream: %w", err)
-		}
-		// The replica's own lifetime: cancelled only after the clean hand-over below.
-		life, kill := context.WithCancel(context.WithoutCancel(ctx))
-		defer kill()
-		p, err := rest.New(life, rest.Options{Config: cfg, JetStream: js, Logger: a.Log, Telemetry: a.Tel, Metrics: a.Admin.Registry})
-		if err != nil {
-			return err
-		}
-		// Ready means "send me traffic": only the active replica, so that a Kubernetes
-		// Service in front of both reaches the one that sends.
-		a.Health.Ready("rest.active", func(context.Context) error {
-			if !p.Active() {
-				return errors.New("standby: another replica holds the lease")
-			}
-			return nil
-		})
-		a.Health.Live("rest.running", func(context.Context) error {
-			select {
-			case <-p.Done():
-				return errors.New("the proxy stopped")
-			default:
-				return nil
-			}
-		})
-		ln, err := net.Listen("tcp", addr)
-		if err != nil {
-			return fmt.Errorf("rest: listen on %s: %w", addr, err)
-		}
-		srv := &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second}
-		errc := make(chan error, 1)
-		go func() { errc <- srv.Serve(ln) }()
-		a.Log.Info("REST proxy listening", "addr", ln.Addr().String(), "instance", p.Instance(), "admin", a.Admin.Addr())
-		select {
-		case <-ctx.Done():
-		case err := <-errc:
-			return fmt.Errorf("rest: serve: %w", err)
-		}
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), app.ShutdownGrace)
-		defer cancel()
-		err = srv.Shutdown(sctx)
-		if rerr := p.Release(sctx); err == nil {
-			err = rerr
-		}
-		kill()
+	app.Main(func(ctx context.Context) error { return run(ctx, config.FromOS(), nil) })
+}
+
+// run serves until ctx ends, then drains, hands the lease over and stops. listening, when
+// set, receives the proxy's address once it accepts requests.
+func run(ctx context.Context, env *config.Env, listening func(addr, admin string)) error {
+	host, _ := os.Hostname()
+	natsURL := env.URL("NATS_URL", "nats://127.0.0.1:4222", "nats", "tls")
+	addr := env.Addr("REST_ADDR", "0.0.0.0:8081")
+	adminAddr := env.Addr("ADMIN_ADDR", "0.0.0.0:9090")
+	otlp := env.String("OTEL_EXPORTER_OTLP_ENDPOINT", "")
+	cfg, err := rest.FromEnv(env, host) // reports the variables above too
+	if err != nil {
 		return err
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	a, err := app.New(ctx, app.Options{Name: "rest", AdminAddr: adminAddr, OTLPEndpoint: otlp})
+	if err != nil {
+		return err
+	}
+	defer a.Close(context.WithoutCancel(ctx))
+	nc, err := nats.Connect(natsURL, nats.Name("novera-rest"), nats.MaxReconnects(-1))
+	if err != nil {
+		return fmt.Errorf("rest: connect to NATS: %w", err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return fmt.Errorf("rest: JetStream: %w", err)
+	}
+	// The replica's own lifetime: cancelled only after the clean hand-over below.
+	life, kill := context.WithCancel(context.WithoutCancel(ctx))
+	defer kill()
+	p, err := rest.New(life, rest.Options{Config: cfg, JetStream: js, Logger: a.Log, Telemetry: a.Tel, Metrics: a.Admin.Registry})
+	if err != nil {
+		return err
+	}
+	// Ready means "send me traffic": only the active replica, so that a Kubernetes
+	// Service in front of both reaches the one that sends.
+	a.Health.Ready("rest.active", func(context.Context) error {
+		if !p.Active() {
+			return errors.New("standby: another replica holds the lease")
+		}
+		return nil
 	})
+	a.Health.Live("rest.running", func(context.Context) error {
+		select {
+		case <-p.Done():
+			return errors.New("the proxy stopped")
+		default:
+			return nil
+		}
+	})
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("rest: listen on %s: %w", addr, err)
+	}
+	srv := &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	a.Log.Info("REST proxy listening", "addr", ln.Addr().String(), "instance", p.Instance(), "admin", a.Admin.Addr())
+	if listening != nil {
+		listening(ln.Addr().String(), a.Admin.Addr())
+	}
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		return fmt.Errorf("rest: serve: %w", err)
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), app.ShutdownGrace)
+	defer cancel()
+	err = srv.Shutdown(sctx)
+	if rerr := p.Release(sctx); err == nil {
+		err = rerr
+	}
+	kill()
+	return err
 }

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/novera-bot/novera/libs/config"
+	"github.com/novera-bot/novera/libs/discord"
+	"github.com/novera-bot/novera/libs/discordsim"
+	"github.com/novera-bot/novera/libs/discordsim/simtest"
+	"github.com/novera-bot/novera/libs/natsembed/natstest"
+	"github.com/novera-bot/novera/services/rest"
+)
+
+// TestRunServesAndHandsOver runs the command as deployed: configuration from the
+// environment, ready only once active, REST calls proxied with the token added, and on
+// shutdown the lease released for the standby.
+func TestRunServesAndHandsOver(t *testing.T) {
+	sim, _ := simtest.Start(t, discordsim.Options{})
+	natsURL := natstest.Start(t)
+	env := config.FromMap(map[string]string{"DISCORD_TOKEN": sim.Token(), "DISCORD_PROXY_SECRET": "a-secret-of-some-length",
+		"DISCORD_UPSTREAM_URL": sim.APIURL(), "NATS_URL": natsURL, "REST_ADDR": "127.0.0.1:0", "ADMIN_ADDR": "127.0.0.1:0"})
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	addrs := make(chan [2]string, 1)
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, env, func(addr, admin string) { addrs <- [2]string{addr, admin} }) }()
+	var addr, admin string
+	select {
+	case a := <-addrs:
+		addr, admin = a[0], a[1]
+	case err := <-done:
+		t.Fatalf("run: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("not listening after 10 s")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		resp, err := http.Get("http://" + admin + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("never ready (active)")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	c, err := discord.New(discord.Config{APIURL: "http://" + addr + "/api/v10", ProxySecret: "a-secret-of-some-length"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cctx, ccancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer ccancel()
+	if me, err := c.Me(cctx); err != nil || me.ID != sim.BotUser().ID.String() {
+		t.Fatalf("Me through the proxy: %v %v", me, err)
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run returned %v", err)
+		}
+	case <-time.After(25 * time.Second):
+		t.Fatal("no clean stop")
+	}
+	nc, err := nats.Connect(natsURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	kv, err := js.KeyValue(t.Context(), rest.DefaultKVBucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := kv.Get(t.Context(), "lease")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lease struct {
+		Released bool `json:"released"`
+	}
+	if json.Unmarshal(e.Value(), &lease); !lease.Released {
+		t.Errorf("lease after a clean stop: %s; want released", e.Value())
+	}
+}
