@@ -11,6 +11,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"os"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -57,8 +60,17 @@ type Options struct {
 	// InteractionsHandler serves Discord's HTTP interactions endpoint.
 	InteractionsKey ed25519.PublicKey
 	// SessionSaveInterval is how often shard sessions are saved for the next process
-	// (default 1 s).
+	// (default 250 ms: a process killed outright costs at most that much replay, which the
+	// stream's deduplication absorbs).
 	SessionSaveInterval time.Duration
+	// Replicas and Ordinal place this process in a StatefulSet: without ShardIDs it
+	// serves the shards i with i % Replicas == Ordinal. Zero Replicas means all shards.
+	Replicas, Ordinal int
+	// Holder names this process in shard leases (lease.go): the pod name in a
+	// StatefulSet, so a restarted pod takes its shards back at once. Default host-pid.
+	Holder string
+	// LeaseTTL is how long a shard lease lasts unrenewed (default DefaultLeaseTTL).
+	LeaseTTL time.Duration
 }
 
 // Service runs the shards of one gateway process.
@@ -67,8 +79,12 @@ type Service struct {
 	norm   *normalizer
 	tracer trace.Tracer
 
-	mu       sync.Mutex
-	shards   map[int]*dgw.Shard
+	mu     sync.Mutex
+	shards map[int]*dgw.Shard
+	// assigned are the shards this process serves when it holds their leases; standby
+	// names the holder of those it is waiting for.
+	assigned []int
+	standby  map[int]string
 	appID    string
 	prefixes *guildconfig.Prefixes
 
@@ -87,7 +103,20 @@ func New(o Options) (*Service, error) {
 		o.Intents = DefaultIntents
 	}
 	if o.SessionSaveInterval <= 0 {
-		o.SessionSaveInterval = time.Second
+		o.SessionSaveInterval = 250 * time.Millisecond
+	}
+	if o.LeaseTTL <= 0 {
+		o.LeaseTTL = DefaultLeaseTTL
+	}
+	if o.LeaseTTL < 3*leaseMargin {
+		return nil, fmt.Errorf("gateway: LeaseTTL %v is too short (at least %v)", o.LeaseTTL, 3*leaseMargin)
+	}
+	if o.Holder == "" {
+		host, _ := os.Hostname()
+		o.Holder = fmt.Sprintf("%s-%d", host, os.Getpid())
+	}
+	if o.Replicas < 0 || o.Ordinal < 0 || (o.Replicas > 0 && o.Ordinal >= o.Replicas) {
+		return nil, fmt.Errorf("gateway: ordinal %d does not fit %d replicas", o.Ordinal, o.Replicas)
 	}
 	if o.Presence == "" {
 		o.Presence = "commands | !help"
@@ -99,10 +128,11 @@ func New(o Options) (*Service, error) {
 		o.Tracer = trace.NewNoopTracerProvider()
 	}
 	s := &Service{
-		o:      o,
-		norm:   &normalizer{reg: o.Registry, guilds: newGuildCache()},
-		tracer: o.Tracer.Tracer("github.com/novera-bot/novera/services/gateway"),
-		shards: map[int]*dgw.Shard{},
+		o:       o,
+		norm:    &normalizer{reg: o.Registry, guilds: newGuildCache()},
+		tracer:  o.Tracer.Tracer("github.com/novera-bot/novera/services/gateway"),
+		shards:  map[int]*dgw.Shard{},
+		standby: map[int]string{},
 		events: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "novera_gateway_events_total", Help: "Dispatches received, by type and shard.",
 		}, []string{"type", "shard"}),
@@ -155,39 +185,24 @@ func (s *Service) Run(ctx context.Context) error {
 	if count == 0 {
 		count = max(gb.Shards, 1)
 	}
-	ids := s.o.ShardIDs
-	if len(ids) == 0 {
-		for i := range count {
-			ids = append(ids, i)
-		}
+	ids, err := assignShards(s.o.ShardIDs, count, s.o.Replicas, s.o.Ordinal)
+	if err != nil {
+		return fmt.Errorf("gateway: %w", err)
 	}
 	sessions, err := openSessions(ctx, s.o.Bus.JetStream())
 	if err != nil {
 		return fmt.Errorf("gateway: %w", err)
 	}
-	for _, id := range ids {
-		if id < 0 || id >= count {
-			return fmt.Errorf("gateway: shard %d is outside 0..%d", id, count-1)
-		}
-		resume, err := sessions.load(ctx, id, count)
-		if err != nil {
-			// Without the saved session the shard identifies afresh: a loss of replay,
-			// not of service.
-			s.o.Logger.Warn("saved session unavailable", "shard", id, "err", err)
-		}
-		sh, err := dgw.NewShard(dgw.Config{
-			Token: s.o.Token, URL: gb.URL, ShardID: id, ShardCount: count, Intents: s.o.Intents,
-			Compress: s.o.Compress, Logger: s.o.Logger, Resume: resume,
-			Presence: &dgw.Presence{Status: "online", Activities: []dgw.Activity{{Name: s.o.Presence, Type: dgw.ActivityListening}}},
-			Peek:     s.peek,
-		}, s.dispatch)
-		if err != nil {
-			return fmt.Errorf("gateway: shard %d: %w", id, err)
-		}
-		s.mu.Lock()
-		s.shards[id] = sh
-		s.mu.Unlock()
+	leases, err := openLeases(ctx, s.o.Bus.JetStream(), s.o.Holder, s.o.LeaseTTL)
+	if err != nil {
+		return fmt.Errorf("gateway: %w", err)
 	}
+	run := &shardRun{s: s, url: gb.URL, count: count, sessions: sessions, leases: leases,
+		limiter: &identifyLimiter{store: leases, maxConcurrency: max(gb.SessionStartLimit.MaxConcurrency, 1),
+			startsLeft: newSessionStarts(s.o.Discord, gb, s.o.Logger).wait}}
+	s.mu.Lock()
+	s.assigned = ids
+	s.mu.Unlock()
 	s.o.Health.Ready("discord", s.ready)
 	guardCtx, stopGuard := context.WithCancel(context.WithoutCancel(ctx))
 	guardDone := make(chan struct{})
@@ -199,36 +214,12 @@ func (s *Service) Run(ctx context.Context) error {
 		stopGuard()
 		<-guardDone
 	}()
-	saverCtx, stopSaver := context.WithCancel(ctx)
-	go s.keepSessions(saverCtx, sessions, count, s.o.SessionSaveInterval)
 	var wg sync.WaitGroup
-	for id, sh := range s.shardsSnapshot() {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			err := sh.Run(ctx)
-			var fatal *dgw.FatalError
-			if errors.As(err, &fatal) {
-				s.o.Logger.Error("shard stopped for good; fix the cause and restart", "shard", id, "reason", fatal.Error())
-				sessions.drop(context.WithoutCancel(ctx), id, count)
-			}
-		}()
+	for _, id := range ids {
+		wg.Go(func() { run.shard(ctx, id) })
 	}
-	s.o.Logger.Info("gateway started", "shards", ids, "shard_count", count, "application_id", app.ID)
+	s.o.Logger.Info("gateway started", "shards", ids, "shard_count", count, "application_id", app.ID, "holder", s.o.Holder)
 	wg.Wait()
-	stopSaver()
-	// The shards closed with a resumable code; leave their last position for the next
-	// process, within a short deadline (a pod has a grace period to respect).
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
-	defer cancel()
-	for id, sh := range s.shardsSnapshot() {
-		if sh.Status().State == dgw.StateFailed {
-			continue
-		}
-		if err := sessions.save(sctx, id, count, sh.Session()); err != nil {
-			s.o.Logger.Warn("session not saved at shutdown", "shard", id, "err", err)
-		}
-	}
 	return nil
 }
 
@@ -242,10 +233,20 @@ func (s *Service) shardsSnapshot() map[int]*dgw.Shard {
 	return out
 }
 
-// ready is the readiness check: every shard is connected and READY.
+// ready is the readiness check: every shard this process is assigned is connected and
+// READY (a shard whose lease another process holds is not served here).
 func (s *Service) ready(context.Context) error {
 	var errs []error
-	for id, sh := range s.shardsSnapshot() {
+	shards := s.shardsSnapshot()
+	s.mu.Lock()
+	assigned, standby := slices.Clone(s.assigned), maps.Clone(s.standby)
+	s.mu.Unlock()
+	for _, id := range assigned {
+		sh, ok := shards[id]
+		if holder := standby[id]; holder != "" || !ok {
+			errs = append(errs, fmt.Errorf("shard %d: standby, its lease is held by %q", id, holder))
+			continue
+		}
 		st := sh.Status()
 		if st.State != dgw.StateReady {
 			reason := st.Reason

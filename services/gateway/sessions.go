@@ -13,8 +13,8 @@ import (
 )
 
 // Gateway sessions outlive the process that opened them: each shard's {session_id, seq,
-// resume_url} is kept in a NATS KV bucket, written every second and once more at
-// shutdown, so the next process for that shard resumes and Discord replays what it missed
+// resume_url} is kept in a NATS KV bucket, written every SessionSaveInterval (250 ms) and
+// once more at shutdown, so the next process for that shard resumes and Discord replays what it missed
 // instead of losing it behind a fresh identify. A session saved with one shard count is
 // never used with another (the key carries the count).
 
@@ -71,10 +71,13 @@ func (s *sessionStore) drop(ctx context.Context, shard, count int) {
 	_ = s.kv.Purge(ctx, sessionKey(shard, count))
 }
 
-// keepSessions saves every shard's session each interval until ctx ends.
-func (s *Service) keepSessions(ctx context.Context, store *sessionStore, count int, every time.Duration) {
-	saved := map[int]dgw.SessionState{}
-	t := time.NewTicker(every)
+// keepSession saves a shard's session every SessionSaveInterval until ctx ends, and only
+// while this process holds the shard's lease: a process that lost it must not overwrite
+// what the new holder saves. The sequence saved is that of the last dispatch the handler
+// returned from, i.e. after its publish, so a resume never skips an unpublished event.
+func (s *Service) keepSession(ctx context.Context, store *sessionStore, id, count int, sh *dgw.Shard, lease *shardLease) {
+	var saved dgw.SessionState
+	t := time.NewTicker(s.o.SessionSaveInterval)
 	defer t.Stop()
 	for {
 		select {
@@ -82,16 +85,14 @@ func (s *Service) keepSessions(ctx context.Context, store *sessionStore, count i
 			return
 		case <-t.C:
 		}
-		for id, sh := range s.shardsSnapshot() {
-			st := sh.Session()
-			if st == saved[id] {
-				continue
-			}
-			if err := store.save(ctx, id, count, st); err != nil {
-				s.o.Logger.WarnContext(ctx, "session not saved", "shard", id, "err", err)
-				continue
-			}
-			saved[id] = st
+		st := sh.Session()
+		if st == saved || !lease.held() {
+			continue
 		}
+		if err := store.save(ctx, id, count, st); err != nil {
+			s.o.Logger.WarnContext(ctx, "session not saved", "shard", id, "err", err)
+			continue
+		}
+		saved = st
 	}
 }

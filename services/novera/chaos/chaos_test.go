@@ -46,9 +46,11 @@ func loadConfig(t *testing.T) chaosConfig {
 	return c
 }
 
-// killTargets are what the harness kills: each kind at least once per run.
+// killTargets are what the harness kills: each kind at least once per run. A "term:"
+// target is a graceful restart instead (SIGTERM, as a rolling deploy does), which must lose
+// nothing either.
 func killTargets() []string {
-	return append([]string{"gateway", "nats", "postgres"}, workerServices...)
+	return append([]string{"gateway", "nats", "postgres", "term:gateway", "term:worker"}, workerServices...)
 }
 
 // TestChaos drives the mixed load while killing processes, then checks every answer and
@@ -202,7 +204,11 @@ func (s *system) chaos(ctx context.Context, rng *rand.Rand, n int, d time.Durati
 		}
 		pause := time.Duration(100+rng.IntN(900)) * time.Millisecond
 		var p *proc
-		switch target {
+		graceful := strings.HasPrefix(target, "term:")
+		if target == "term:worker" {
+			target = workerServices[rng.IntN(len(workerServices))]
+		}
+		switch strings.TrimPrefix(target, "term:") {
 		case "gateway":
 			p = s.gateways[rng.IntN(len(s.gateways))]
 		case "nats":
@@ -213,11 +219,16 @@ func (s *system) chaos(ctx context.Context, rng *rand.Rand, n int, d time.Durati
 			p = s.workers[target][rng.IntN(2)]
 		}
 		at0 := time.Since(begin).Round(100 * time.Millisecond)
-		if target == "postgres" {
+		switch {
+		case graceful:
+			if took, clean := p.term(25 * time.Second); !clean {
+				s.t.Errorf("%s did not stop cleanly on SIGTERM under load (took %v)", p.name, took)
+			}
+		case target == "postgres":
 			if err := s.pg.crash(); err != nil {
 				s.t.Errorf("crash postgres: %v", err)
 			}
-		} else {
+		default:
 			p.kill()
 		}
 		time.Sleep(pause)
@@ -228,7 +239,11 @@ func (s *system) chaos(ctx context.Context, rng *rand.Rand, n int, d time.Durati
 			s.t.Errorf("restart %s: %v", p.name, err)
 			return did
 		}
-		did = append(did, fmt.Sprintf("%s@%v", p.name, at0))
+		how := "kill"
+		if graceful {
+			how = "term"
+		}
+		did = append(did, fmt.Sprintf("%s %s@%v", how, p.name, at0))
 	}
 	return did
 }

@@ -79,13 +79,18 @@ type systemOptions struct {
 	token string
 	// services limits which workers run (default all).
 	services []string
+	// shards is the shard count (default 2; with 1 there is no second guild).
+	shards int
 }
 
 // newSystem starts the simulator, NATS, PostgreSQL, the workers and the gateways, and waits
 // until both shards are connected. Everything is stopped when the test ends.
 func newSystem(t testing.TB, o systemOptions) *system {
 	t.Helper()
-	s := &system{t: t, bin: binaries(t), workers: map[string][]*proc{}, shardCount: 2}
+	s := &system{t: t, bin: binaries(t), workers: map[string][]*proc{}, shardCount: max(o.shards, 1)}
+	if o.shards == 0 {
+		s.shardCount = 2
+	}
 	logs, err := os.MkdirTemp("", "novera-chaos-logs-")
 	if err != nil {
 		t.Fatal(err)
@@ -105,7 +110,9 @@ func newSystem(t testing.TB, o systemOptions) *system {
 		t.Fatal(err)
 	}
 	s.demo = demo
-	s.addGuild2()
+	if s.shardCount > 1 {
+		s.addGuild2()
+	}
 
 	s.nats = &proc{name: "nats", bin: filepath.Join(s.bin, "chaosinfra"), infra: true, logPath: filepath.Join(logs, "nats.log"),
 		args: []string{"nats", "-port", strconv.Itoa(freePort(t)), "-store", filepath.Join(logs, "nats-store")}, env: os.Environ()}
@@ -148,8 +155,11 @@ func newSystem(t testing.TB, o systemOptions) *system {
 	}
 	s.gatewayEnv = o.gatewayEnv
 	if s.gatewayEnv == nil {
+		// A StatefulSet: each pod takes its shards from its ordinal, and a restarted pod
+		// (same name) takes its shard leases back at once.
 		s.gatewayEnv = func(i int) []string {
-			return []string{"SHARD_COUNT=" + strconv.Itoa(s.shardCount), "SHARD_IDS=" + strconv.Itoa(i%s.shardCount)}
+			return []string{"SHARD_COUNT=" + strconv.Itoa(s.shardCount), "GATEWAY_REPLICAS=" + strconv.Itoa(n),
+				fmt.Sprintf("POD_NAME=gateway-%d", i), "GATEWAY_LEASE_TTL=3s"}
 		}
 	}
 	for i := range n {

@@ -7,7 +7,8 @@
 // OTEL_EXPORTER_OTLP_ENDPOINT (unset: no export), DISCORD_PUBLIC_KEY (the application's
 // public key, hex; set: Discord's HTTP interactions endpoint is served on
 // INTERACTIONS_ADDR, default 0.0.0.0:8080); POD_NAME, POD_NAMESPACE, HEARTBEAT_INTERVAL
-// (5s) and WATCHDOG_STALL_AFTER (3m) for the heartbeat and the liveness watchdog.
+// (5s) and WATCHDOG_STALL_AFTER (3m) for the heartbeat and the liveness watchdog;
+// GATEWAY_REPLICAS (with POD_NAME's ordinal: which shards) and GATEWAY_LEASE_TTL (10s).
 package main
 
 import (
@@ -15,6 +16,7 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 
@@ -37,12 +39,20 @@ func main() {
 		adminAddr := env.Addr("ADMIN_ADDR", "0.0.0.0:9090")
 		interactionsAddr := env.Addr("INTERACTIONS_ADDR", "0.0.0.0:8080")
 		publicKey := env.String("DISCORD_PUBLIC_KEY", "")
+		// Shard placement and leases: GATEWAY_REPLICAS with POD_NAME's ordinal picks the
+		// shards when SHARD_IDS is empty; GATEWAY_LEASE_TTL bounds a dead holder's takeover.
+		replicas := env.Int("GATEWAY_REPLICAS", 0, 0, 1<<16)
+		leaseTTL := env.Duration("GATEWAY_LEASE_TTL", gateway.DefaultLeaseTTL)
+		ordinal, ordErr := gateway.Ordinal(env.String("POD_NAME", ""), replicas)
 		watch := app.WatchFromEnv(env)
 		if err := env.Err(); err != nil {
 			return err
 		}
 		if idsErr != nil {
 			return idsErr
+		}
+		if ordErr != nil {
+			return ordErr
 		}
 		var interactionsKey ed25519.PublicKey
 		if publicKey != "" {
@@ -66,7 +76,7 @@ func main() {
 			return err
 		}
 		svc, err := gateway.New(gateway.Options{Token: token, Bus: b, Discord: dc, Registry: commands.Novera(),
-			ShardIDs: shardIDs, ShardCount: shardCount, Logger: a.Log, Tracer: a.Tel.Tracer, Health: a.Health, Metrics: a.Admin.Registry,
+			ShardIDs: shardIDs, ShardCount: shardCount, Replicas: replicas, Ordinal: ordinal, Holder: os.Getenv("POD_NAME"), LeaseTTL: leaseTTL, Logger: a.Log, Tracer: a.Tel.Tracer, Health: a.Health, Metrics: a.Admin.Registry,
 			InteractionsKey: interactionsKey})
 		if err != nil {
 			return err
