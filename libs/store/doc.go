@@ -33,4 +33,8 @@
 // redelivery, LoadHandled tells what is left: found && !done means the transaction
 // committed but the replies may not have gone out, so send the stored payload again
 // (sending is idempotent on Discord's side, by nonce) and MarkDone.
+//
+// InTxHandled is the same first step folded into the transaction's BEGIN (one round trip
+// fewer, which every command pays), reporting a redelivery as ErrAlreadyHandled; workers
+// use it, and MarkDoneMany to record many finished events with one commit.
 package store

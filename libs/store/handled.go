@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // ErrNotHandled means an event has no row in handled_events.
@@ -27,18 +29,48 @@ func MarkHandled(ctx context.Context, tx pgx.Tx, schema, eventID string) (first 
 	return tag.RowsAffected() == 1, nil
 }
 
-// MarkHandledDone is MarkHandled for an event that owes nothing after commit (a gateway
-// event a service only records): it is done as soon as its transaction commits, so the
-// record is written whole in one statement instead of a mark and a later MarkDone.
-func MarkHandledDone(ctx context.Context, tx pgx.Tx, schema, eventID string) (first bool, err error) {
+// ErrAlreadyHandled is returned by InTxHandled for an event a committed transaction has
+// recorded before: a redelivery, whose effects must not be applied again.
+var ErrAlreadyHandled = errors.New("store: event already handled")
+
+// InTxHandled is InTx with MarkHandled as the transaction's first statement, sent with
+// the BEGIN in one round trip: every command pays for it, so it is worth the saving. fn
+// runs only for an event not handled before; otherwise the result is ErrAlreadyHandled.
+// As with MarkHandled, a concurrent handling of the same event waits for the other
+// transaction and then finds its record.
+func InTxHandled(ctx context.Context, db TxBeginner, schema, eventID string, fn func(pgx.Tx) error) error {
+	return inTxHandled(ctx, db, schema, eventID, false, fn)
+}
+
+// InTxHandledDone is InTxHandled for an event that owes nothing after commit: its record
+// is complete (done) when the transaction commits, with no MarkDone to follow.
+func InTxHandledDone(ctx context.Context, db TxBeginner, schema, eventID string, fn func(pgx.Tx) error) error {
+	return inTxHandled(ctx, db, schema, eventID, true, fn)
+}
+
+func inTxHandled(ctx context.Context, db TxBeginner, schema, eventID string, done bool, fn func(pgx.Tx) error) error {
 	if err := checkSchema(schema); err != nil {
-		return false, err
+		return err
 	}
-	tag, err := tx.Exec(ctx, "INSERT INTO "+qualify(schema, "handled_events")+" (event_id, done_at) VALUES ($1, now()) ON CONFLICT (event_id) DO NOTHING", eventID)
-	if err != nil {
-		return false, fmt.Errorf("store: mark event %s handled in %s: %w", eventID, schema, err)
+	// The begin query runs over the simple protocol, which takes no parameters: the id is
+	// quoted as a literal. Without ON CONFLICT, a recorded event fails the insert, which
+	// aborts the transaction before fn can run.
+	begin := "BEGIN; INSERT INTO " + qualify(schema, "handled_events") + " (event_id) VALUES (" + quoteLiteral(eventID) + ")"
+	if done {
+		begin = "BEGIN; INSERT INTO " + qualify(schema, "handled_events") + " (event_id, done_at) VALUES (" + quoteLiteral(eventID) + ", now())"
 	}
-	return tag.RowsAffected() == 1, nil
+	err := InTxWith(ctx, db, pgx.TxOptions{BeginQuery: begin}, fn)
+	if pgErr, ok := errors.AsType[*pgconn.PgError](err); ok && pgErr.Code == "23505" && pgErr.TableName == "handled_events" {
+		return fmt.Errorf("%w: %s in %s", ErrAlreadyHandled, eventID, schema)
+	}
+	return err
+}
+
+// quoteLiteral quotes s as an SQL string literal (standard_conforming_strings, on since
+// PostgreSQL 9.1, makes doubling the quotes enough). A NUL, which no literal can hold, is
+// dropped: event ids never contain one.
+func quoteLiteral(s string) string {
+	return "'" + strings.ReplaceAll(strings.ReplaceAll(s, "\x00", ""), "'", "''") + "'"
 }
 
 // SetPayload stores what is to be done after commit (the replies to send) with the event

@@ -219,3 +219,77 @@ func TestProgress(t *testing.T) {
 		}
 	}
 }
+
+// TestInTxHandled: the handled record sent with BEGIN behaves as MarkHandled does: fn runs
+// for a new event, a recorded one is ErrAlreadyHandled without running fn, a rolled-back
+// handling leaves the event new, ids are quoted safely, and the pool stays usable.
+func TestInTxHandled(t *testing.T) {
+	t.Parallel()
+	pool := migratedPool(t, "fun")
+	ctx := testContext(t)
+	errRollback := errors.New("rollback")
+	steps := []struct {
+		id       string
+		fail     bool
+		wantRun  bool
+		wantDone error
+	}{
+		{"evt-1", false, true, nil},
+		{"evt-1", false, false, ErrAlreadyHandled},
+		{"evt-2", true, true, errRollback},
+		{"evt-2", false, true, nil},
+		{"it's; DROP TABLE fun.handled_events; --", false, true, nil},
+		{"it's; DROP TABLE fun.handled_events; --", false, false, ErrAlreadyHandled},
+	}
+	for i, s := range steps {
+		ran := false
+		err := InTxHandled(ctx, pool, "fun", s.id, func(tx pgx.Tx) error {
+			ran = true
+			if _, err := tx.Exec(ctx, "SELECT 1"); err != nil {
+				return err
+			}
+			if s.fail {
+				return errRollback
+			}
+			return nil
+		})
+		if ran != s.wantRun || !errors.Is(err, s.wantDone) || (s.wantDone == nil && err != nil) {
+			t.Errorf("step %d (%q): ran %v, err %v; want ran %v, err %v", i, s.id, ran, err, s.wantRun, s.wantDone)
+		}
+	}
+	var n int
+	if err := pool.QueryRow(ctx, "SELECT count(*) FROM fun.handled_events").Scan(&n); err != nil || n != 3 {
+		t.Fatalf("handled_events holds %d rows (%v), want 3", n, err)
+	}
+}
+
+// TestInTxHandledConcurrent: two handlings of one event at once apply it once.
+func TestInTxHandledConcurrent(t *testing.T) {
+	t.Parallel()
+	pool := migratedPool(t, "fun")
+	ctx := testContext(t)
+	if _, err := pool.Exec(ctx, "CREATE TABLE fun.effects (id int)"); err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() {
+			errs <- InTxHandled(ctx, pool, "fun", "evt", func(tx pgx.Tx) error {
+				_, err := tx.Exec(ctx, "INSERT INTO fun.effects VALUES (1); SELECT pg_sleep(0.1)")
+				return err
+			})
+		}()
+	}
+	var already int
+	for range 2 {
+		if err := <-errs; errors.Is(err, ErrAlreadyHandled) {
+			already++
+		} else if err != nil {
+			t.Fatal(err)
+		}
+	}
+	var n int
+	if err := pool.QueryRow(ctx, "SELECT count(*) FROM fun.effects").Scan(&n); err != nil || n != 1 || already != 1 {
+		t.Fatalf("effects applied %d times, %d told already handled (%v); want 1 and 1", n, already, err)
+	}
+}

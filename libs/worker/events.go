@@ -108,15 +108,15 @@ func (c *EventConsumer) Handle(ctx context.Context, ev *busv1.Event) error {
 	// Events share handled_events with commands, and a prefix command's id is its message's
 	// id, which is also the MESSAGE_CREATE event's id: the type keeps them apart.
 	key := "event:" + ev.Type + ":" + ev.Id
-	return store.InTx(ctx, c.deps.Pool, func(tx pgx.Tx) error {
-		// Nothing is owed after commit, so the record is complete at once.
-		first, err := store.MarkHandledDone(ctx, tx, c.service, key)
-		if err != nil || !first {
-			return err
-		}
+	// Nothing is owed after commit, so the record is complete at once.
+	err := store.InTxHandledDone(ctx, c.deps.Pool, c.service, key, func(tx pgx.Tx) error {
 		if err := c.h(ctx, tx, ev); err != nil {
 			return fmt.Errorf("handle %s %s: %w", ev.Type, ev.Id, err)
 		}
 		return nil
 	})
+	if errors.Is(err, store.ErrAlreadyHandled) {
+		return nil // a redelivery: its effects are in already
+	}
+	return err
 }

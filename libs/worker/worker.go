@@ -86,6 +86,8 @@ type Worker struct {
 	deferred prometheus.Counter
 	answered prometheus.Histogram
 	consumer *bus.Consumer
+	// watched is consumer for the liveness watchdog, which probes call concurrently with Start.
+	watched atomic.Pointer[bus.Consumer]
 	// refused is set once Discord answered 401: the token is wrong.
 	refused atomic.Bool
 	done    *doneBatch
@@ -224,6 +226,7 @@ func (w *Worker) Start(ctx context.Context) error {
 		return fmt.Errorf("worker %s: consume: %w", w.o.Service, err)
 	}
 	w.consumer = c
+	w.watched.Store(c)
 	for _, comp := range w.o.Companions {
 		if err := comp.Start(ctx); err != nil {
 			return fmt.Errorf("worker %s: %w", w.o.Service, err)
@@ -370,16 +373,9 @@ func (w *Worker) run(ctx context.Context, cmd *busv1.Command) ([]Action, string,
 		refusal = &UserError{Msg: msg}
 	}
 	if refusal == nil {
-		err = store.InTx(ctx, w.o.Pool, func(tx pgx.Tx) error {
+		err = store.InTxHandled(ctx, w.o.Pool, w.schema(), cmd.Id, func(tx pgx.Tx) error {
 			req.Tx = tx
 			req.actions, req.after = req.actions[:0], req.after[:0]
-			first, err := store.MarkHandled(ctx, tx, w.schema(), cmd.Id)
-			if err != nil {
-				return err
-			}
-			if !first {
-				return errAlreadyHandled
-			}
 			h := w.handler(cmd)
 			if h == nil {
 				return bus.Permanent(fmt.Errorf("no handler for %q", cmd.Name))
@@ -390,6 +386,9 @@ func (w *Worker) run(ctx context.Context, cmd *busv1.Command) ([]Action, string,
 			return setOwed(ctx, tx, w.schema(), cmd.Id, req.actions)
 		})
 		req.Tx = nil
+		if errors.Is(err, store.ErrAlreadyHandled) {
+			return nil, "", errAlreadyHandled
+		}
 		if !errors.As(err, &refusal) && err != nil {
 			return nil, "", err
 		}
