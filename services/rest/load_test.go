@@ -56,10 +56,11 @@ type loadStats struct {
 	// standby's 503 is the proxy's own refusal too (the request was not sent).
 	killedAt time.Time
 	standby  map[string]int
+	shedTook map[string][]time.Duration // how long each shed call took, by kind
 }
 
 func newLoadStats() *loadStats {
-	return &loadStats{ok: map[string]int{}, shed: map[string]int{}, standby: map[string]int{}, nonces: map[string]*nonceRec{},
+	return &loadStats{ok: map[string]int{}, shed: map[string]int{}, standby: map[string]int{}, shedTook: map[string][]time.Duration{}, nonces: map[string]*nonceRec{},
 		okAt: map[string][]time.Time{}, firstOK: map[string]time.Time{}}
 }
 
@@ -85,6 +86,7 @@ func (s *loadStats) classify(kind string, err error, o *outcome, took time.Durat
 		return "ok", false
 	case status == http.StatusTooManyRequests && proxy == discord.ProxyShed:
 		s.shed[kind]++
+		s.shedTook[kind] = append(s.shedTook[kind], took)
 		return "shed", false
 	case !s.killedAt.IsZero() && time.Since(s.killedAt) < 2*time.Second &&
 		status == http.StatusServiceUnavailable && proxy == discord.ProxyStandby:
@@ -180,6 +182,15 @@ func sleepCtx(ctx context.Context, d time.Duration) {
 	case <-ctx.Done():
 	case <-time.After(d):
 	}
+}
+
+// percentile of ds (sorted in place); 0 when empty.
+func percentile(ds []time.Duration, p float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+	return ds[int(p*float64(len(ds)-1))]
 }
 
 func newLoad(t *testing.T, demo *discordsim.Demo, urls func(i int) []string) *load {
@@ -295,6 +306,13 @@ func TestLoadEightReplicasNoDiscord429(t *testing.T) {
 		"messages posted=%d ambiguous=%d; longest call %s (deadline %s)",
 		elapsed.Round(time.Millisecond), st.calls, st.ok["post"], st.ok["get"], st.shed["post"], st.shed["get"], shedMetric,
 		len(st.other), limited, sim.InvalidRequests(), posted, ambiguous, st.maxWait.Round(time.Millisecond), l.deadline)
+	p50, p99 := percentile(st.shedTook["post"], 0.5), percentile(st.shedTook["post"], 0.99)
+	t.Logf("the proxy's 429s to messages came after %s (median), %s (p99)", p50.Round(time.Millisecond), p99.Round(time.Millisecond))
+	// A message that cannot fit the bucket's windows before its deadline is refused at
+	// once, from the queue's length and the window, not after waiting out the deadline.
+	if p50 > 100*time.Millisecond {
+		t.Errorf("the proxy's 429s to messages took %s (median); want them at once", p50)
+	}
 	if limited != 0 || sim.InvalidRequests() != 0 {
 		t.Errorf("the simulator answered %d 429s (%d invalid requests); want none", limited, sim.InvalidRequests())
 	}
