@@ -344,16 +344,22 @@ func (s *Service) handle(ctx context.Context, d dgw.Dispatch, span trace.Span) e
 			s.guard.watch(c)
 		}
 	case "MESSAGE_CREATE":
-		var m wireMessage
-		if err := json.Unmarshal(d.Data, &m); err != nil {
-			s.o.Logger.WarnContext(ctx, "malformed message dropped", "err", err)
+		h, ok := peekMessage(d.Data)
+		if !ok {
+			s.o.Logger.WarnContext(ctx, "message without an id forwarded as it is")
 			break
 		}
-		if m.ID != "" {
-			ev.Id = m.ID
+		ev.Id, ev.GuildId, ev.AuthorId, ev.AuthorBot = h.ID, h.GuildID, h.AuthorID, h.AuthorBot
+		prefix := s.prefixes.Prefix(h.GuildID)
+		if !h.mayBeCommand(prefix) {
+			break
 		}
-		ev.GuildId = m.GuildID
-		if c, subj, ok := s.norm.fromMessage(&m, s.prefixes.Prefix(m.GuildID), d.ShardID, d.ReceivedAt); ok {
+		var m wireMessage
+		if err := json.Unmarshal(d.Data, &m); err != nil {
+			s.o.Logger.WarnContext(ctx, "malformed command message dropped", "err", err)
+			break
+		}
+		if c, subj, ok := s.norm.fromMessage(&m, prefix, d.ShardID, d.ReceivedAt); ok {
 			cmd, subject = c, subj
 		}
 	default:
@@ -369,21 +375,29 @@ func (s *Service) handle(ctx context.Context, d dgw.Dispatch, span trace.Span) e
 	if err != nil {
 		return fmt.Errorf("encode event: %w", err)
 	}
-	if err := s.publish(ctx, "events."+d.Type, ev.Id, payload); err != nil {
-		return fmt.Errorf("publish event: %w", err)
-	}
 	if cmd == nil {
+		if err := s.publish(ctx, "events."+d.Type, ev.Id, payload); err != nil {
+			return fmt.Errorf("publish event: %w", err)
+		}
 		return nil
 	}
 	span.SetAttributes(attribute.String("novera.command", cmd.Name), attribute.String("discord.guild_id", cmd.GuildId))
-	payload, err = proto.Marshal(cmd)
+	cmdPayload, err := proto.Marshal(cmd)
 	if err != nil {
 		return fmt.Errorf("encode command: %w", err)
 	}
-	if err := s.publish(ctx, subject, cmd.Id, payload); err != nil {
+	// The command and its event go out together: waiting for the event's ack before
+	// sending the command would add a round trip to every command's answer.
+	cmdErr := make(chan error, 1)
+	go func() { cmdErr <- s.publish(ctx, subject, cmd.Id, cmdPayload) }()
+	evErr := s.publish(ctx, "events."+d.Type, ev.Id, payload)
+	if err := <-cmdErr; err != nil {
 		return fmt.Errorf("publish command %s: %w", cmd.Name, err)
 	}
 	s.guard.published(cmd.InteractionId)
+	if evErr != nil {
+		return fmt.Errorf("publish event: %w", evErr)
+	}
 	s.commands.WithLabelValues(cmd.Source.String(), cmd.Name).Inc()
 	return nil
 }
