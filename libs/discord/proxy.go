@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/novera-bot/novera/libs/config"
 )
 
 // Headers spoken between the REST client and Novera's REST proxy (services/rest). None of
@@ -39,6 +41,19 @@ const (
 	ProxyShed    = "shed"
 	ProxyStandby = "standby"
 )
+
+// ProxyFromEnv sets the proxy settings from the environment: DISCORD_PROXY_SECRET (the
+// REST proxy's secret; set, the token is not sent) and DISCORD_API_FALLBACK_URLS (the
+// proxy's other replicas, comma-separated, tried after DISCORD_API_URL). New validates them.
+func (c *Config) ProxyFromEnv(env *config.Env) {
+	c.ProxySecret = env.String("DISCORD_PROXY_SECRET", "")
+	c.FallbackURLs = nil
+	for _, u := range strings.Split(env.String("DISCORD_API_FALLBACK_URLS", ""), ",") {
+		if u = strings.TrimSpace(u); u != "" {
+			c.FallbackURLs = append(c.FallbackURLs, u)
+		}
+	}
+}
 
 type priorityKey struct{}
 

@@ -6,11 +6,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+
+	"github.com/novera-bot/novera/libs/config"
 )
 
 // api is a tiny stand-in for one proxy replica: it answers /users/@me and message posts
@@ -199,5 +202,22 @@ func TestProxyShedIsNotRetried(t *testing.T) {
 	}
 	if n := a.hits.Load(); n != 1 {
 		t.Errorf("the proxy's 429 was retried: %d calls", n)
+	}
+}
+
+func TestProxyFromEnv(t *testing.T) {
+	var cfg Config
+	cfg.ProxyFromEnv(config.FromMap(map[string]string{"DISCORD_PROXY_SECRET": "s3cret-s3cret-s3cret",
+		"DISCORD_API_FALLBACK_URLS": " http://rest-1:8081/api/v10 , http://rest-2:8081/api/v10,"}))
+	if cfg.ProxySecret != "s3cret-s3cret-s3cret" || len(cfg.FallbackURLs) != 2 || cfg.FallbackURLs[1] != "http://rest-2:8081/api/v10" {
+		t.Errorf("%+v", cfg)
+	}
+	cfg.APIURL = "http://rest-0:8081/api/v10"
+	if _, err := New(cfg); err != nil {
+		t.Errorf("no token needed with a proxy secret: %v", err)
+	}
+	cfg.ProxyFromEnv(config.FromMap(map[string]string{"DISCORD_PROXY_SECRET": "s3cret-s3cret-s3cret", "DISCORD_API_FALLBACK_URLS": "rest-1:8081"}))
+	if _, err := New(cfg); err == nil || !strings.Contains(err.Error(), "rest-1:8081") {
+		t.Errorf("a bad fallback URL accepted: %v", err)
 	}
 }
