@@ -2,6 +2,8 @@ package rest
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,6 +22,9 @@ const (
 
 type leaseValue struct {
 	Holder string `json:"holder"`
+	// Process is random per process: a replica recognises its own writes by it, never by
+	// its name (two replicas given the same name must not both believe they hold the lease).
+	Process string `json:"process"`
 	// Released: the holder stopped cleanly and sends nothing more; take over at once.
 	Released bool `json:"released,omitempty"`
 }
@@ -32,10 +37,11 @@ type leaseValue struct {
 // renewal began, and LeaseTTL-LeaseFence covers Discord's global window, so the old and
 // the new active never share one.
 type lease struct {
-	kv  jetstream.KeyValue
-	id  string
-	cfg Config
-	log *slog.Logger
+	kv      jetstream.KeyValue
+	id      string
+	process string
+	cfg     Config
+	log     *slog.Logger
 	// takeOver runs before this replica starts sending, with the published bucket state
 	// and the moment after which the old active sent nothing.
 	takeOver func(snap *snapshot, oldStopped time.Time)
@@ -55,7 +61,9 @@ type lease struct {
 }
 
 func newLease(kv jetstream.KeyValue, id string, cfg Config, log *slog.Logger) *lease {
-	return &lease{kv: kv, id: id, cfg: cfg, log: log, active: make(chan struct{}),
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return &lease{kv: kv, id: id, process: hex.EncodeToString(b[:]), cfg: cfg, log: log, active: make(chan struct{}),
 		takeOver: func(*snapshot, time.Time) {}, onChange: func(bool) {}}
 }
 
@@ -110,7 +118,7 @@ func (l *lease) run(ctx context.Context) {
 }
 
 func (l *lease) value(released bool) []byte {
-	b, _ := json.Marshal(leaseValue{Holder: l.id, Released: released})
+	b, _ := json.Marshal(leaseValue{Holder: l.id, Process: l.process, Released: released})
 	return b
 }
 
@@ -132,6 +140,17 @@ func (l *lease) step(ctx context.Context) {
 			l.rev, l.renewedAt = nrev, start
 			l.mu.Unlock()
 		case errors.Is(err, jetstream.ErrKeyRevisionMismatch) || errors.Is(err, jetstream.ErrKeyExists) || errors.Is(err, jetstream.ErrKeyNotFound):
+			// Either another replica took the lease, or our previous renewal timed out here
+			// but landed: only our own process writes its mark, so read and see which.
+			if e, gerr := l.kv.Get(ctx, leaseKey); gerr == nil {
+				var v leaseValue
+				if json.Unmarshal(e.Value(), &v) == nil && v.Process == l.process && !v.Released {
+					l.mu.Lock()
+					l.rev = e.Revision()
+					l.mu.Unlock()
+					return
+				}
+			}
 			l.lose("another replica holds the lease")
 		default:
 			// NATS trouble: keep trying; the fence stops sending in the meantime.
@@ -166,11 +185,11 @@ func (l *lease) step(ctx context.Context) {
 		if nrev, err := l.kv.Update(ctx, leaseKey, l.value(false), e.Revision()); err == nil {
 			l.acquire(ctx, nrev, start, seenAt)
 		}
-	case v.Holder == l.id:
-		// Our own lease from before a restart: take it back, but the old process may have
-		// sent until its fence.
+	case v.Process == l.process:
+		// Our own write that timed out here but landed: the lease is ours. Nobody else
+		// sent since the holder before us stopped, which was before we saw this write.
 		if nrev, err := l.kv.Update(ctx, leaseKey, l.value(false), e.Revision()); err == nil {
-			l.acquire(ctx, nrev, start, seenAt.Add(l.cfg.LeaseFence))
+			l.acquire(ctx, nrev, start, seenAt)
 		}
 	case start.Sub(seenAt) >= l.cfg.LeaseTTL:
 		// The holder's last renewal began before we saw it, so it stopped sending by

@@ -285,6 +285,14 @@ func (s *scheduler) done(tk *ticket, resp *http.Response, recv time.Time) {
 	}
 	b.inflight--
 	defer b.notify()
+	defer func() {
+		// A window that waits for its first answer, with none left to come (the request
+		// failed, or the answer had no rate-limit headers), would wait for ever: assume the
+		// requests reached Discord and wait one whole window.
+		if b.limit > 0 && b.resetAt.IsZero() && b.remaining <= 0 && b.inflight == 0 {
+			b.resetAt = recv.Add(max(b.window, time.Second) + s.cfg.BucketMargin)
+		}
+	}()
 	if resp == nil {
 		return
 	}

@@ -50,3 +50,32 @@ func TestTakeOverAssumesEveryBucketUsedUp(t *testing.T) {
 		t.Error("a second request of an unknown bucket went before the first was answered")
 	}
 }
+
+// TestBucketNotStuckWithoutAnswer: a window waiting for its first answer gets none (the
+// request to Discord failed); the bucket must reopen after a window, not wait for ever.
+func TestBucketNotStuckWithoutAnswer(t *testing.T) {
+	cfg := Config{Token: "t", Secret: testSecret}.withDefaults()
+	m, err := newMetrics(nil, func() float64 { return 0 })
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newScheduler(cfg, func(time.Time) gateState { return gateOpen }, m)
+	now := time.Now()
+	tgt := parseTarget("POST", "/channels/1/messages")
+	b := s.bucketFor(tgt, now)
+	b.limit, b.remaining, b.window = 1, 1, 2*time.Second // a window just turned over
+	tk, _, err := s.acquire(t.Context(), tgt, now.Add(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := s.ready(b, false, time.Now()); ok {
+		t.Fatal("a second request went in a window of one")
+	}
+	s.done(tk, nil, time.Now()) // no answer
+	if b.resetAt.IsZero() || b.resetAt.Sub(time.Now()) < time.Second {
+		t.Errorf("bucket reopens at %v; want about one window from now", b.resetAt)
+	}
+	if ok, next := s.ready(b, false, b.resetAt.Add(time.Millisecond)); !ok {
+		t.Errorf("bucket still closed after the window: next %v", next)
+	}
+}
