@@ -101,9 +101,9 @@ func (c Config) withDefaults() Config {
 	if c.ShedAll == 0 {
 		c.ShedAll = 0.9
 	}
-	def(&c.LeaseTTL, 1500*time.Millisecond)
+	def(&c.LeaseTTL, 1400*time.Millisecond)
 	def(&c.LeaseRenew, 100*time.Millisecond)
-	def(&c.LeaseFence, 350*time.Millisecond)
+	def(&c.LeaseFence, 300*time.Millisecond)
 	def(&c.StatePublish, 200*time.Millisecond)
 	if c.KVBucket == "" {
 		c.KVBucket = DefaultKVBucket
@@ -195,9 +195,9 @@ func FromEnv(env *config.Env, hostname string) (Config, error) {
 		ShedLow:         frac("REST_SHED_LOW", 0.5),
 		ShedNormal:      frac("REST_SHED_NORMAL", 0.75),
 		ShedAll:         frac("REST_SHED_ALL", 0.9),
-		LeaseTTL:        env.Duration("REST_LEASE_TTL", 1500*time.Millisecond),
+		LeaseTTL:        env.Duration("REST_LEASE_TTL", 1400*time.Millisecond),
 		LeaseRenew:      env.Duration("REST_LEASE_RENEW", 100*time.Millisecond),
-		LeaseFence:      env.Duration("REST_LEASE_FENCE", 350*time.Millisecond),
+		LeaseFence:      env.Duration("REST_LEASE_FENCE", 300*time.Millisecond),
 		KVBucket:        env.String("REST_KV_BUCKET", DefaultKVBucket),
 	}
 	if err := env.Err(); err != nil {
