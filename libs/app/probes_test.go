@@ -197,14 +197,19 @@ func (pw *probeWorld) beats() <-chan heartbeat.Beat {
 func waitBeat(t *testing.T, beats <-chan heartbeat.Beat, want heartbeat.State, limit time.Duration) heartbeat.Beat {
 	t.Helper()
 	timeout := time.After(limit)
+	var seen []string
 	for {
 		select {
 		case b := <-beats:
 			if b.State == want {
 				return b
 			}
+			seen = append(seen, string(b.State)+" ("+b.Reason+")")
 		case <-timeout:
-			t.Fatalf("no %s heartbeat within %s", want, limit)
+			if len(seen) > 5 {
+				seen = seen[len(seen)-5:]
+			}
+			t.Fatalf("no %s heartbeat within %s; the last seen: %s", want, limit, strings.Join(seen, "; "))
 		}
 	}
 }
@@ -273,6 +278,8 @@ func TestPostgresOutageMakesNotReadyNeverDead(t *testing.T) {
 	pw := startProbeWorld(t, stallAfter, 4)
 	beats := pw.beats()
 	pw.waitFor("/readyz", true, 10*time.Second)
+	// Once it has said ready, a failing dependency is "not-ready"; before, "starting".
+	waitBeat(t, beats, heartbeat.StateReady, 5*time.Second)
 	port := pw.pg.Port()
 
 	if err := pw.pg.Stop(t.Context()); err != nil {

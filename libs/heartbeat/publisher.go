@@ -43,7 +43,7 @@ type Options struct {
 	Version             string
 	// Interval between beats; default DefaultInterval.
 	Interval time.Duration
-	// Status is asked before every beat, within the interval. Required.
+	// Status is asked before every beat, within the interval (at least 3 s). Required.
 	Status func(ctx context.Context) Status
 	Logger *slog.Logger
 }
@@ -119,7 +119,9 @@ func (p *Publisher) loop(ctx context.Context) {
 // (NATS away) is skipped, not queued: a late beat would only mislead.
 func (p *Publisher) beat(ctx context.Context, st *Status) {
 	if st == nil {
-		sctx, cancel := context.WithTimeout(ctx, p.o.Interval)
+		// The probes bound each check at 2 s; give them that even when beats are frequent
+		// (a late beat is better than one that calls a slow instance "starting").
+		sctx, cancel := context.WithTimeout(ctx, max(p.o.Interval, 3*time.Second))
 		s := p.o.Status(sctx)
 		cancel()
 		if ctx.Err() != nil {

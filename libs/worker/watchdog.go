@@ -22,7 +22,7 @@ const DefaultStallAfter = 2 * time.Minute
 // loop keeps going round while fetches fail, and handlers waiting on a dead dependency
 // are cut off by their own timeouts; readiness reports the outage instead.
 func (w *Worker) stalled(ctx context.Context) error {
-	c := w.consumer
+	c := w.watched.Load()
 	if c == nil {
 		return nil // not started yet: the startup probe's business, not liveness's
 	}
@@ -71,9 +71,10 @@ func (w *Worker) Waiting(ctx context.Context) (uint64, error) {
 // LastProgress is when the command consumer last took new work or looked for it: the
 // "last progress" of this instance's heartbeat. Zero before Start.
 func (w *Worker) LastProgress() time.Time {
-	if w.consumer == nil {
+	c := w.watched.Load()
+	if c == nil {
 		return time.Time{}
 	}
-	last, _, _ := w.consumer.Progress()
+	last, _, _ := c.Progress()
 	return last
 }
