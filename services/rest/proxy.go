@@ -196,7 +196,11 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	))
 	defer span.End()
 	outcome := p.serve(ctx, w, r, path, t, arrived, span)
-	p.m.requests.WithLabelValues(t.route, outcome).Inc()
+	label := t.route
+	if outcome == "unauthorized" {
+		label = "-" // whoever it was may send any path: no series per path
+	}
+	p.m.requests.WithLabelValues(label, outcome).Inc()
 	span.SetAttributes(attribute.String("novera.proxy.outcome", outcome))
 }
 

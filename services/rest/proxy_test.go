@@ -94,6 +94,9 @@ func TestStandbySecretAndRelease(t *testing.T) {
 	if n := len(sim.Requests(discordsim.RequestFilter{})); n != before {
 		t.Errorf("a request with a wrong secret reached Discord")
 	}
+	if n := counter(t, a.reg, "novera_rest_proxy_requests_total", map[string]string{"route": "-", "outcome": "unauthorized"}); n != 1 {
+		t.Errorf("unauthorized requests counted %v under route \"-\", want 1", n)
+	}
 	resp, took := get(b.url, testSecret)
 	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get(discord.HeaderProxy) != discord.ProxyStandby || took > 200*time.Millisecond {
 		t.Errorf("standby answered %d %q after %s; want an immediate 503 standby", resp.StatusCode, resp.Header.Get(discord.HeaderProxy), took)
