@@ -19,6 +19,7 @@ help:
 	@echo "make proto       regenerate libs/buspb from proto/ with buf"
 	@echo "make lint        go vet and gofmt over every module"
 	@echo "make fuzz        run every fuzz target for FUZZTIME (default 30s) each"
+	@echo "make chaos       the crash test: CHAOS_COMMANDS (5000) commands while every kind of process is killed and restarted"
 	@echo "make bench       the Go benchmarks, and a command's round trip with and without tracing"
 	@echo "make test-rest-long  the REST proxy's load and failover tests for a full minute each"
 	@echo "make docs        regenerate docs/commands.md from the command registry"
@@ -61,6 +62,15 @@ FUZZTIME     ?= 30s
 FUZZ_TARGETS := libs/gateway:FuzzDecodeFrame libs/gateway:FuzzZlibStream libs/gateway:FuzzZlibStreamGarbage \
 	libs/commands:FuzzSplitPrefix libs/commands:FuzzParseArgs libs/commands:FuzzParseDuration \
 	services/gateway:FuzzFromInteraction services/moderation/filter:FuzzNormalize
+
+# The crash test (services/novera/chaos): every service as its own OS process, NATS and
+# PostgreSQL included, CHAOS_COMMANDS mixed commands while processes are killed with SIGKILL
+# (and restarted gracefully) at random moments; every answer and every database effect is
+# checked exactly once. `make test` runs its 600-command form. CHAOS_SEED replays a run.
+CHAOS_COMMANDS ?= 5000
+.PHONY: chaos
+chaos: prerequisites
+	CHAOS_COMMANDS=$(CHAOS_COMMANDS) $(GOTEST) -run 'TestChaos$$' -v -timeout 60m ./services/novera/chaos/
 
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \

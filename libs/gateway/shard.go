@@ -86,7 +86,9 @@ func (s *Shard) Run(ctx context.Context) error {
 		}
 		var fatal *FatalError
 		if errors.As(err, &fatal) {
-			s.log.Error("gateway: fatal close, not reconnecting", "code", fatal.Code, "reason", fatal.Reason)
+			// Run returns the error and its caller says it once, in its own words (a bad
+			// token must cost one clear log line, not one per layer).
+			s.log.Debug("gateway: fatal close, not reconnecting", "code", fatal.Code, "reason", fatal.Reason)
 			s.finish(StateFailed, fatal.Reason)
 			return fatal
 		}

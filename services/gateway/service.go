@@ -243,8 +243,12 @@ func (s *Service) ready(context.Context) error {
 	s.mu.Unlock()
 	for _, id := range assigned {
 		sh, ok := shards[id]
-		if holder := standby[id]; holder != "" || !ok {
+		if holder := standby[id]; holder != "" {
 			errs = append(errs, fmt.Errorf("shard %d: standby, its lease is held by %q", id, holder))
+			continue
+		}
+		if !ok {
+			errs = append(errs, fmt.Errorf("shard %d: waiting for its lease", id))
 			continue
 		}
 		st := sh.Status()

@@ -133,12 +133,15 @@ func TestChaos(t *testing.T) {
 
 	// Graceful shutdown: SIGTERM stops every service cleanly within its grace period, and
 	// the gateways leave their sessions resumable (they never close with 1000/1001).
+	var stops []string
 	for _, p := range s.all() {
 		took, clean := p.term(25 * time.Second)
 		if !clean {
 			t.Errorf("%s did not stop cleanly on SIGTERM (took %v)", p.name, took)
 		}
+		stops = append(stops, fmt.Sprintf("%s %v", p.name, took.Round(time.Millisecond)))
 	}
+	t.Logf("SIGTERM to exit: %s", strings.Join(stops, ", "))
 	resumable := 0
 	for _, ss := range s.sim.State().Sessions() {
 		if !ss.Connected {
