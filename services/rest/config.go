@@ -32,9 +32,10 @@ type Config struct {
 	MaxDeadline     time.Duration
 	SendMargin      time.Duration
 
-	// GlobalLimit requests per GlobalWindow across every route (Discord: 50 per second),
-	// counted over a sliding window widened by GlobalMargin so that network jitter between
-	// here and Discord cannot squeeze 51 into one of Discord's windows.
+	// GlobalLimit requests per GlobalWindow across every route (Discord: 50 per second).
+	// A request counts while in flight and for GlobalWindow+GlobalMargin after its answer
+	// (Discord counted it somewhere in between), so no delay between here and Discord can
+	// squeeze more than the limit into one of Discord's windows.
 	GlobalLimit  int
 	GlobalWindow time.Duration
 	GlobalMargin time.Duration

@@ -32,8 +32,15 @@ type scheduler struct {
 	hashes map[string]string
 	// buckets by key: "hash|major" once the route's hash is known, "route:ROUTE|major" before.
 	buckets map[string]*bucket
-	// sent holds the send times of the last GlobalWindow+GlobalMargin, oldest first.
-	sent []time.Time
+	// The global limit is counted by answer time, not send time: Discord counted each
+	// request at some moment between our sending it and our reading its answer, so a
+	// request may share one of Discord's windows with a new one if it is still in flight
+	// or was answered less than a window ago. Counting those keeps the limit whatever the
+	// delays between here and Discord (a stall of either side cannot squeeze two of our
+	// windows into one of Discord's). globalInflight counts global requests in flight;
+	// answered holds the answer times of the last GlobalWindow+GlobalMargin, oldest first.
+	globalInflight int
+	answered       []time.Time
 	// globalUntil holds every global request back (a global 429, or a takeover).
 	globalUntil time.Time
 	// learnt is signalled when a new bucket hash is learnt, so the state is published soon.
@@ -223,13 +230,17 @@ func (s *scheduler) ready(b *bucket, global bool, now time.Time) (bool, time.Tim
 func (s *scheduler) globalNext(now time.Time) time.Time {
 	span := s.cfg.GlobalWindow + s.cfg.GlobalMargin
 	i := 0
-	for i < len(s.sent) && now.Sub(s.sent[i]) >= span {
+	for i < len(s.answered) && now.Sub(s.answered[i]) >= span {
 		i++
 	}
-	s.sent = s.sent[i:]
+	s.answered = s.answered[i:]
 	next := now
-	if len(s.sent) >= s.cfg.GlobalLimit {
-		next = s.sent[len(s.sent)-s.cfg.GlobalLimit].Add(span)
+	if over := s.globalInflight + len(s.answered) - s.cfg.GlobalLimit; over >= 0 {
+		if over < len(s.answered) {
+			next = s.answered[over].Add(span) // when enough answers have aged out
+		} else {
+			next = now.Add(10 * time.Millisecond) // every slot is in flight: look again soon
+		}
 	}
 	if s.globalUntil.After(next) {
 		next = s.globalUntil
@@ -270,7 +281,7 @@ func (s *scheduler) take(tk *ticket, now time.Time) {
 	}
 	b.inflight++
 	if tk.global {
-		s.sent = append(s.sent, now)
+		s.globalInflight++
 	}
 	b.notify() // the next in line is now the head
 }
@@ -284,6 +295,16 @@ func (s *scheduler) done(tk *ticket, resp *http.Response, recv time.Time) {
 		b = b.into // its bucket learnt its hash while it was in flight
 	}
 	b.inflight--
+	if tk.global {
+		s.globalInflight--
+		// No answer (resp nil) proves nothing about when Discord saw it: count it now too.
+		// Answers are read outside the lock, so keep the times in order.
+		i := len(s.answered)
+		for i > 0 && s.answered[i-1].After(recv) {
+			i--
+		}
+		s.answered = slices.Insert(s.answered, i, recv)
+	}
 	defer b.notify()
 	defer func() {
 		// A window that waits for its first answer, with none left to come (the request

@@ -55,9 +55,9 @@ func (s *scheduler) snapshot(now time.Time) snapshot {
 func (s *scheduler) takeOver(snap *snapshot, oldStopped, now time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	// Whatever this replica knew from an earlier term is stale.
+	// Whatever this replica knew of buckets from an earlier term is stale; its own global
+	// count stays (requests from that term may still be in flight).
 	s.buckets = map[string]*bucket{}
-	s.sent = nil
 	if g := oldStopped.Add(s.cfg.GlobalWindow + s.cfg.GlobalMargin); g.After(s.globalUntil) {
 		s.globalUntil = g
 	}

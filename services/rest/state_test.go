@@ -1,6 +1,7 @@
 package rest
 
 import (
+	"fmt"
 	"testing"
 	"time"
 )
@@ -77,5 +78,38 @@ func TestBucketNotStuckWithoutAnswer(t *testing.T) {
 	}
 	if ok, next := s.ready(b, false, b.resetAt.Add(time.Millisecond)); !ok {
 		t.Errorf("bucket still closed after the window: next %v", next)
+	}
+}
+
+// TestGlobalCountsByAnswerTime: a request holds a global slot while in flight and for a
+// window after its answer, since Discord may have counted it at any moment in between.
+func TestGlobalCountsByAnswerTime(t *testing.T) {
+	cfg := Config{Token: "t", Secret: testSecret, GlobalLimit: 2}.withDefaults()
+	m, err := newMetrics(nil, func() float64 { return 0 })
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newScheduler(cfg, func(time.Time) gateState { return gateOpen }, m)
+	var tks []*ticket
+	for i := range 2 {
+		tk, _, err := s.acquire(t.Context(), parseTarget("GET", fmt.Sprintf("/channels/%d", i)), time.Now().Add(time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tks = append(tks, tk)
+	}
+	now := time.Now()
+	if next := s.globalNext(now); !next.After(now) {
+		t.Fatal("a third request may go while two are in flight")
+	}
+	answered := now.Add(300 * time.Millisecond) // a slow answer: Discord may have counted it late
+	s.done(tks[0], nil, answered)
+	span := cfg.GlobalWindow + cfg.GlobalMargin
+	if next := s.globalNext(answered); !next.Equal(answered.Add(span)) {
+		t.Errorf("next global slot at +%s, want a window after the answer (+%s)", next.Sub(answered), span)
+	}
+	s.done(tks[1], nil, answered)
+	if next := s.globalNext(answered.Add(span)); !next.Equal(answered.Add(span)) {
+		t.Errorf("slots not free a window after the answers")
 	}
 }
