@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"sort"
 	"sync"
 	"time"
@@ -119,6 +120,13 @@ func New(health *Health, log *slog.Logger) *Server {
 	mux.HandleFunc("GET /livez", s.probe(health.Liveness))
 	mux.HandleFunc("GET /readyz", s.probe(health.Readiness))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	// Profiles of the running process (CPU, heap, goroutines): the admin port is internal
+	// (never exposed outside the pod's network policy), and a slow service is best
+	// understood from where it is slow.
+	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
 	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	return s
 }

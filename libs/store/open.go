@@ -24,7 +24,12 @@ type options struct {
 	pingTimeout time.Duration
 }
 
-// WithMaxConns caps the pool's connections (pgxpool's default is max(4, CPUs)).
+// DefaultMaxConns is the pool's size unless WithMaxConns or the URL's pool_max_conns says
+// otherwise. pgxpool's own default, max(4, CPUs), is far below the handlers a worker runs
+// at once (32): they queued for a connection, and commits could not share WAL flushes.
+const DefaultMaxConns = 16
+
+// WithMaxConns caps the pool's connections (default DefaultMaxConns).
 func WithMaxConns(n int32) Option { return func(o *options) { o.maxConns = n } }
 
 // WithApplicationName names the connections in pg_stat_activity and the server log,
@@ -57,9 +62,12 @@ func Open(ctx context.Context, url string, opts ...Option) (*pgxpool.Pool, error
 	if err != nil {
 		return nil, redact(fmt.Errorf("store: invalid database URL: %w", err), secret)
 	}
-	if o.maxConns > 0 {
+	switch {
+	case o.maxConns > 0:
 		cfg.MaxConns = o.maxConns
 		cfg.MinConns = min(cfg.MinConns, o.maxConns)
+	case !strings.Contains(url, "pool_max_conns"):
+		cfg.MaxConns = DefaultMaxConns
 	}
 	if o.appName != "" {
 		cfg.ConnConfig.RuntimeParams["application_name"] = o.appName

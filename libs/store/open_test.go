@@ -42,9 +42,24 @@ func TestOpenOptions(t *testing.T) {
 
 	t.Run("max conns", func(t *testing.T) {
 		t.Parallel()
-		pool := openPoolAt(t, url, WithMaxConns(3))
-		if got := pool.Stat().MaxConns(); got != 3 {
-			t.Errorf("MaxConns = %d, want 3", got)
+		sep := "?"
+		if strings.Contains(url, "?") {
+			sep = "&"
+		}
+		for _, tt := range []struct {
+			name string
+			url  string
+			opts []Option
+			want int32
+		}{
+			{"default", url, nil, DefaultMaxConns},
+			{"option", url, []Option{WithMaxConns(3)}, 3},
+			{"url", url + sep + "pool_max_conns=5", nil, 5},
+		} {
+			pool := openPoolAt(t, tt.url, tt.opts...)
+			if got := pool.Stat().MaxConns(); got != tt.want {
+				t.Errorf("%s: MaxConns = %d, want %d", tt.name, got, tt.want)
+			}
 		}
 	})
 }
