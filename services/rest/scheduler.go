@@ -66,7 +66,13 @@ type bucket struct {
 	// resetAt is when the current window ends; zero while a window has not been learnt
 	// (the first answer of a window sets it).
 	resetAt time.Time
-	window  time.Duration // the longest Reset-After seen: the window's length
+	// resetLow is the earliest Discord's window may have ended: Discord counted each
+	// answer's request somewhere between its sending and its answer, so the reset it
+	// reports lies between sent+Reset-After and answer+Reset-After; resetAt takes the late
+	// end, and a request answered after resetLow may already count in the next window.
+	resetLow time.Time
+	answers  []time.Time   // answer times of the last two windows or so
+	window   time.Duration // the longest Reset-After seen: the window's length
 	// inflight counts requests sent and not yet answered; they may still land in a new
 	// window, so a new window starts with limit minus them.
 	inflight int
@@ -84,6 +90,7 @@ type ticket struct {
 	global   bool
 	deadline time.Time // the latest moment it may be sent
 	enqueued time.Time
+	sentAt   time.Time
 }
 
 func newScheduler(cfg Config, gate func(time.Time) gateState, m *metrics) *scheduler {
@@ -194,9 +201,20 @@ func (s *scheduler) leave(tk *ticket) {
 // refresh starts a new window when the current one is over. Locked.
 func (s *scheduler) refresh(b *bucket, now time.Time) {
 	if b.limit > 0 && !b.resetAt.IsZero() && !now.Before(b.resetAt) {
-		// Requests still in flight may land in Discord's new window: count them there.
-		b.remaining = max(0, b.limit-b.inflight)
-		b.resetAt = time.Time{}
+		// Requests still in flight, and those answered after Discord's window may have
+		// ended, may count in Discord's new window: count them there.
+		since := b.resetLow
+		if since.IsZero() {
+			since = now.Add(-max(b.window, time.Second))
+		}
+		late := 0
+		for _, at := range b.answers {
+			if !at.Before(since) {
+				late++
+			}
+		}
+		b.remaining = max(0, b.limit-b.inflight-late)
+		b.resetAt, b.resetLow = time.Time{}, time.Time{}
 	}
 }
 
@@ -274,6 +292,7 @@ func (s *scheduler) estimate(b *bucket, pos int, global bool, now time.Time) tim
 // take counts the head of its queue as sent. Locked.
 func (s *scheduler) take(tk *ticket, now time.Time) {
 	b := tk.b
+	tk.sentAt = now
 	b.queue = b.queue[1:]
 	s.m.queued(b.label, -1)
 	if b.limit > 0 {
@@ -315,6 +334,7 @@ func (s *scheduler) done(tk *ticket, resp *http.Response, recv time.Time) {
 		}
 	}()
 	if resp == nil {
+		b.noteAnswer(recv)
 		return
 	}
 	h := resp.Header
@@ -327,6 +347,7 @@ func (s *scheduler) done(tk *ticket, resp *http.Response, recv time.Time) {
 		}
 	}
 	defer b.notify()
+	b.noteAnswer(recv)
 	if resp.StatusCode == http.StatusTooManyRequests {
 		wait := headerSeconds(h, "Retry-After")
 		if ra := headerSeconds(h, "X-RateLimit-Reset-After"); ra > wait {
@@ -349,6 +370,9 @@ func (s *scheduler) done(tk *ticket, resp *http.Response, recv time.Time) {
 		if until.After(b.resetAt) {
 			b.resetAt = until
 		}
+		if low := tk.sentAt.Add(wait); low.After(b.resetLow) {
+			b.resetLow = low
+		}
 		return
 	}
 	limit, err1 := strconv.Atoi(h.Get("X-RateLimit-Limit"))
@@ -364,6 +388,7 @@ func (s *scheduler) done(tk *ticket, resp *http.Response, recv time.Time) {
 		b.window = after
 	}
 	reset := recv.Add(after + s.cfg.BucketMargin)
+	low := tk.sentAt.Add(after)
 	tolerance := min(b.window/2, 250*time.Millisecond)
 	switch {
 	case b.limit <= 0 || b.resetAt.IsZero():
@@ -373,16 +398,19 @@ func (s *scheduler) done(tk *ticket, resp *http.Response, recv time.Time) {
 		} else {
 			b.remaining = min(b.remaining, rem-b.inflight)
 		}
-		b.limit, b.resetAt = limit, reset
+		b.limit, b.resetAt, b.resetLow = limit, reset, low
 	case reset.After(b.resetAt.Add(tolerance)):
 		// Discord's window turned before ours did: follow it.
-		b.limit, b.resetAt = limit, reset
+		b.limit, b.resetAt, b.resetLow = limit, reset, low
 		b.remaining = rem - b.inflight
 	default:
 		b.limit = limit
 		b.remaining = min(b.remaining, rem)
 		if reset.After(b.resetAt) {
 			b.resetAt = reset
+		}
+		if low.After(b.resetLow) {
+			b.resetLow = low
 		}
 	}
 	b.remaining = max(b.remaining, 0)
@@ -414,6 +442,17 @@ func (s *scheduler) rehome(b *bucket, key string, now time.Time) *bucket {
 	delete(s.buckets, b.key)
 	b.notify()
 	return to
+}
+
+// noteAnswer records when an answer (or the failure to get one) came, forgetting those
+// too old to matter. Locked.
+func (b *bucket) noteAnswer(at time.Time) {
+	keep := at.Add(-2 * max(b.window, time.Second))
+	i := 0
+	for i < len(b.answers) && b.answers[i].Before(keep) {
+		i++
+	}
+	b.answers = append(b.answers[i:], at)
 }
 
 func headerSeconds(h http.Header, name string) time.Duration {
