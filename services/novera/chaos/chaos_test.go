@@ -133,6 +133,11 @@ func TestChaos(t *testing.T) {
 
 	// Graceful shutdown: SIGTERM stops every service cleanly within its grace period, and
 	// the gateways leave their sessions resumable (they never close with 1000/1001).
+	for _, p := range s.all() {
+		if p.exited() {
+			t.Errorf("%s exited by itself during the run (a service must wait out its dependencies, not crash):\n%s", p.name, p.logTail(5))
+		}
+	}
 	var stops []string
 	for _, p := range s.all() {
 		took, clean := p.term(25 * time.Second)
