@@ -15,8 +15,13 @@ dir="${XDG_CACHE_HOME:-$HOME/.cache}/novera/kube-$version"
 # mains, so changing either rebuilds instead of silently testing against a stale binary.
 stamp="$(cat "$src/go.mod" "$src/go.sum" "$src/etcd/go.mod" "$src/etcd/go.sum" \
   "$src/cmd/kube-apiserver/main.go" "$src/etcd/cmd/etcd/main.go" | sha256sum | cut -d' ' -f1)"
-if [ ! -x "$dir/kube-apiserver" ] || [ ! -x "$dir/etcd" ] || [ "$(cat "$dir/stamp" 2>/dev/null)" != "$stamp" ]; then
-  mkdir -p "$dir"
+fresh() { [ -x "$dir/kube-apiserver" ] && [ -x "$dir/etcd" ] && [ "$(cat "$dir/stamp" 2>/dev/null)" = "$stamp" ]; }
+mkdir -p "$dir"
+# One build at a time per machine: a second caller (another checkout, a parallel make) waits
+# for the first and then finds the binaries fresh.
+exec 9>"$dir/.lock"
+fresh || flock -n 9 || { echo "kube: another build holds $dir/.lock; waiting for it" >&2; flock 9; }
+if ! fresh; then
   rm -f "$dir/stamp"
   # Static, without VCS stamping (the checkout may be shared or dirty); the version variables are
   # what upstream's release build sets, so /version answers like a released binary.

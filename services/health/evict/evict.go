@@ -162,9 +162,18 @@ func (e *Evictor) Evict(ctx context.Context, namespace, pod, workload string) er
 	e.last[key] = now
 	e.mu.Unlock()
 
-	err := e.client.CoreV1().Pods(namespace).EvictV1(ctx, &policyv1.Eviction{
-		ObjectMeta: metav1.ObjectMeta{Name: pod, Namespace: namespace},
-	})
+	// The eviction subresource, by hand rather than through Pods().EvictV1, for one reason:
+	// MaxRetries(0). client-go otherwise honours a 429's Retry-After by retrying inside the
+	// call, up to ten times, and a budget that is "still being processed" answers with 10 s:
+	// the caller would sit in here for minutes instead of hearing "blocked, later".
+	err := e.client.CoreV1().RESTClient().Post().
+		Namespace(namespace).Resource("pods").Name(pod).SubResource("eviction").
+		MaxRetries(0).
+		Body(&policyv1.Eviction{
+			TypeMeta:   metav1.TypeMeta{APIVersion: "policy/v1", Kind: "Eviction"},
+			ObjectMeta: metav1.ObjectMeta{Name: pod, Namespace: namespace},
+		}).
+		Do(ctx).Error()
 
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -180,10 +189,12 @@ func (e *Evictor) Evict(ctx context.Context, namespace, pod, workload string) er
 		delete(e.last, key)
 	}
 	switch {
-	case apierrors.IsTooManyRequests(err):
-		// 429 is the eviction subresource's answer when a budget allows no disruption now
-		// (or its status is not yet up to date). The server suggests a delay; a missing one
-		// takes RetryAfter.
+	case apierrors.IsTooManyRequests(err) && budgetCause(err):
+		// 429 with a DisruptionBudget cause is the eviction subresource's answer when a
+		// budget allows no disruption now (or its status is not yet up to date). The server
+		// may suggest a delay; a missing or shorter one takes RetryAfter. (A 429 without that
+		// cause is the API server's own overload protection: a plain error below, and the
+		// caller's next round tries again.)
 		wait := e.retryAfter
 		if s, ok := apierrors.SuggestsClientDelay(err); ok && s > 0 {
 			wait = max(wait, time.Duration(s)*time.Second)
@@ -196,4 +207,19 @@ func (e *Evictor) Evict(ctx context.Context, namespace, pod, workload string) er
 	default:
 		return fmt.Errorf("evict %s/%s: %w", namespace, pod, err)
 	}
+}
+
+// budgetCause tells a PodDisruptionBudget's refusal from other 429s by the cause the
+// eviction subresource attaches to it.
+func budgetCause(err error) bool {
+	var se apierrors.APIStatus
+	if !errors.As(err, &se) || se.Status().Details == nil {
+		return false
+	}
+	for _, c := range se.Status().Details.Causes {
+		if c.Type == policyv1.DisruptionBudgetCause {
+			return true
+		}
+	}
+	return false
 }
