@@ -21,15 +21,19 @@ import (
 	"github.com/novera-bot/novera/libs/discordsim"
 )
 
-// The issue asks for 60 s of load; `make test` runs the same assertions over a shorter
-// time, and `make test-rest-long` (or NOVERA_REST_LONG=1) runs the full minute.
+// The issue asks for 60 s of load; `make test` runs the same assertions over 10 s,
+// `make test-short` over 5 s, and `make test-rest-long` (or NOVERA_REST_LONG=1) over the
+// full minute.
 var long = flag.Bool("long", false, "run the REST proxy load tests for the full 60 s")
 
-func loadTime(short time.Duration) time.Duration {
-	if *long || os.Getenv("NOVERA_REST_LONG") != "" {
+func loadTime(d time.Duration) time.Duration {
+	switch {
+	case *long || os.Getenv("NOVERA_REST_LONG") != "":
 		return time.Minute
+	case testing.Short():
+		return d / 2 // `make test-short`: the same assertions, half the time
 	}
-	return short
+	return d
 }
 
 const messagesRoute = "/channels/{channel_id}/messages"
@@ -329,8 +333,8 @@ func TestLoadEightReplicasNoDiscord429(t *testing.T) {
 		t.Errorf("nothing was shed (post %d, get %d): the load did not reach the limits", st.shed["post"], st.shed["get"])
 	}
 	// Messages also wait for global slots the 48 readers contend for, so not every window
-	// of the bucket is used to the full; most must be.
-	if allowed := (int(secs/5) + 1) * 5; st.ok["post"] < allowed*6/10 || st.ok["post"] > allowed {
+	// of the bucket is used to the full; at least half the capacity must be.
+	if allowed := (int(secs/5) + 1) * 5; st.ok["post"] < allowed/2 || st.ok["post"] > allowed {
 		t.Errorf("%d messages posted in %.0f s; the bucket allows %d", st.ok["post"], secs, allowed)
 	}
 	// The ceiling is exact; the floor leaves room for a machine busy with other tests.
