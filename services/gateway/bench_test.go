@@ -48,8 +48,9 @@ func chatMessage(id int) []byte {
 }
 
 // BenchmarkIngestChat is the gateway's whole path for a chat message once its frame is
-// read: route, identify, publish to JetStream and wait for the stream's ack (a real
-// embedded NATS). Several shards run at once (b.RunParallel), as in production.
+// read: route, identify, publish to JetStream through the shard's pipe, until the
+// stream's ack (a real embedded NATS). Several shards run at once (b.RunParallel), as in
+// production.
 func BenchmarkIngestChat(b *testing.B) {
 	ctx := context.Background()
 	bu, err := bus.Connect(ctx, natstest.Start(b), bus.WithLogger(slog.New(slog.DiscardHandler)))
@@ -85,10 +86,13 @@ func BenchmarkIngestChat(b *testing.B) {
 	b.SetParallelism(4)
 	var next int64
 	b.RunParallel(func(pb *testing.PB) {
+		// Each goroutine is a shard with its pipe; the benchmark ends when every ack is in.
+		pipe := newShardPipe(svc)
+		defer pipe.close(time.Minute)
 		for pb.Next() {
 			id := int(atomicAdd(&next))
 			d := dgw.Dispatch{Type: "MESSAGE_CREATE", Seq: int64(id), Data: chatMessage(id), ShardID: id % 4, SessionID: "s", ReceivedAt: time.Now()}
-			if err := svc.receive(ctx, d, viaGateway); err != nil {
+			if err := svc.receive(ctx, d, viaGateway, pipe); err != nil {
 				b.Fatal(err)
 			}
 		}

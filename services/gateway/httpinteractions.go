@@ -129,7 +129,7 @@ func (h *interactionsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) 
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), interactionPublishTimeout)
 	defer cancel()
 	d := dgw.Dispatch{Type: "INTERACTION_CREATE", Data: json.RawMessage(body), ReceivedAt: received}
-	if err := h.s.receive(ctx, d, viaHTTP); err != nil {
+	if err := h.s.receive(ctx, d, viaHTTP, nil); err != nil {
 		// receive has logged the cause.
 		http.Error(w, "interaction not accepted", http.StatusServiceUnavailable)
 		return

@@ -151,9 +151,31 @@ type messageHead struct {
 // most of the gateway's work for each. It does not validate; a message without an id is
 // reported as !ok, and whatever becomes a command is decoded in full (and so validated).
 func peekMessage(raw []byte) (h messageHead, ok bool) {
-	r := gjson.GetManyBytes(raw, "id", "guild_id", "author.id", "author.bot", "webhook_id", "content")
-	h = messageHead{ID: r[0].String(), GuildID: r[1].String(), AuthorID: r[2].String(), AuthorBot: r[3].Bool(),
-		Webhook: r[4].Exists() && r[4].Type != gjson.Null, Content: r[5].String()}
+	// One pass over the top level: nested values (embeds, a referenced message with its
+	// own author and content) are skipped whole, never mistaken for the message's own.
+	gjson.ParseBytes(raw).ForEach(func(key, v gjson.Result) bool {
+		switch key.Str {
+		case "id":
+			h.ID = v.String()
+		case "guild_id":
+			h.GuildID = v.String()
+		case "content":
+			h.Content = v.String()
+		case "webhook_id":
+			h.Webhook = v.Type != gjson.Null
+		case "author":
+			v.ForEach(func(k, f gjson.Result) bool {
+				switch k.Str {
+				case "id":
+					h.AuthorID = f.String()
+				case "bot":
+					h.AuthorBot = f.Bool()
+				}
+				return true
+			})
+		}
+		return true
+	})
 	return h, h.ID != ""
 }
 

@@ -180,3 +180,34 @@ func TestFromMessage(t *testing.T) {
 		})
 	}
 }
+
+func TestPeekMessage(t *testing.T) {
+	tests := []struct {
+		name   string
+		raw    string
+		want   messageHead
+		wantOK bool
+	}{
+		{"chat", `{"id":"7","guild_id":"10","content":"gg","author":{"id":"2","bot":false},"webhook_id":null}`,
+			messageHead{ID: "7", GuildID: "10", AuthorID: "2", Content: "gg"}, true},
+		{"a bot's reply", `{"author":{"bot":true,"id":"9"},"content":"*pats*","id":"8"}`,
+			messageHead{ID: "8", AuthorID: "9", AuthorBot: true, Content: "*pats*"}, true},
+		{"a webhook", `{"id":"8","webhook_id":"55","author":{"id":"55"},"content":"!headpat"}`,
+			messageHead{ID: "8", AuthorID: "55", Webhook: true, Content: "!headpat"}, true},
+		{"escaped content", `{"id":"8","content":"!say \"hi\" \u00e9","author":{"id":"2"}}`,
+			messageHead{ID: "8", AuthorID: "2", Content: `!say "hi" é`}, true},
+		{"a reply keeps its own author and content", `{"referenced_message":{"id":"1","content":"!ban","author":{"id":"66","bot":true}},` +
+			`"id":"9","content":"lol","author":{"id":"2"},"embeds":[{"author":{"name":"x"}}]}`,
+			messageHead{ID: "9", AuthorID: "2", Content: "lol"}, true},
+		{"no id", `{"content":"!headpat","author":{"id":"2"}}`, messageHead{AuthorID: "2", Content: "!headpat"}, false},
+		{"not json", `not json`, messageHead{}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := peekMessage([]byte(tt.raw))
+			if got != tt.want || ok != tt.wantOK {
+				t.Errorf("peekMessage = %+v, %v; want %+v, %v", got, ok, tt.want, tt.wantOK)
+			}
+		})
+	}
+}

@@ -269,16 +269,20 @@ const (
 	viaHTTP    = "http"
 )
 
-// dispatch handles one dispatch from a shard.
+// dispatch handles one dispatch from a shard, returning once the stream has it.
 func (s *Service) dispatch(ctx context.Context, d dgw.Dispatch) error {
-	return s.receive(ctx, d, viaGateway)
+	return s.receive(ctx, d, viaGateway, nil)
 }
 
 // receive is the one path of every event, whichever front door it came through: it
 // starts the event's trace, publishes the event and, if it is a command, the normalised
 // command. Sharing it is what makes an interaction arriving both by websocket and by
 // HTTP the same bus messages (same ids), so the stream keeps one of each.
-func (s *Service) receive(ctx context.Context, d dgw.Dispatch, via string) error {
+//
+// With a pipe (a shard's dispatches) receive returns once the messages are sent, and the
+// pipe waits for their acks; without one (the HTTP door, which answers Discord only after)
+// it returns once the stream has them.
+func (s *Service) receive(ctx context.Context, d dgw.Dispatch, via string, pipe *shardPipe) error {
 	shard := strconv.Itoa(d.ShardID)
 	if via == viaHTTP {
 		shard = viaHTTP // read from no shard: keep it out of the per-shard counts
@@ -288,7 +292,15 @@ func (s *Service) receive(ctx context.Context, d dgw.Dispatch, via string) error
 		attribute.String("novera.via", via)))
 	defer span.End()
 	s.events.WithLabelValues(d.Type, shard).Inc()
-	if err := s.handle(ctx, d, span); err != nil {
+	out, err := s.handle(ctx, d, span)
+	if err == nil {
+		if pipe != nil {
+			err = pipe.send(ctx, d, out)
+		} else {
+			err = s.deliver(ctx, out)
+		}
+	}
+	if err != nil {
 		span.RecordError(err)
 		span.SetStatus(codes.Error, err.Error())
 		s.o.Logger.ErrorContext(ctx, "dispatch not published", "type", d.Type, "shard", d.ShardID, "seq", d.Seq, "err", err)
@@ -297,7 +309,20 @@ func (s *Service) receive(ctx context.Context, d dgw.Dispatch, via string) error
 	return nil
 }
 
-func (s *Service) handle(ctx context.Context, d dgw.Dispatch, span trace.Span) error {
+// outMsg is one message for the bus; outgoing is what one dispatch becomes: its event
+// and, for a command, the normalised command.
+type outMsg struct {
+	subject, id string
+	payload     []byte
+}
+
+type outgoing struct {
+	msgs []outMsg
+	cmd  *busv1.Command
+}
+
+// handle turns a dispatch into its bus messages.
+func (s *Service) handle(ctx context.Context, d dgw.Dispatch, span trace.Span) (*outgoing, error) {
 	// The event's identity for deduplication: the same event delivered twice (a resume
 	// replay, or an interaction through both the websocket and HTTP) gets the same id.
 	// Interactions and messages carry their own id, set below from the decode each needs
@@ -377,33 +402,48 @@ func (s *Service) handle(ctx context.Context, d dgw.Dispatch, span trace.Span) e
 	}
 	payload, err := proto.Marshal(ev)
 	if err != nil {
-		return fmt.Errorf("encode event: %w", err)
+		return nil, fmt.Errorf("encode event: %w", err)
 	}
+	out := &outgoing{msgs: []outMsg{{subject: "events." + d.Type, id: ev.Id, payload: payload}}}
 	if cmd == nil {
-		if err := s.publish(ctx, "events."+d.Type, ev.Id, payload); err != nil {
-			return fmt.Errorf("publish event: %w", err)
-		}
-		return nil
+		return out, nil
 	}
 	span.SetAttributes(attribute.String("novera.command", cmd.Name), attribute.String("discord.guild_id", cmd.GuildId))
 	cmdPayload, err := proto.Marshal(cmd)
 	if err != nil {
-		return fmt.Errorf("encode command: %w", err)
+		return nil, fmt.Errorf("encode command: %w", err)
 	}
-	// The command and its event go out together: waiting for the event's ack before
-	// sending the command would add a round trip to every command's answer.
-	cmdErr := make(chan error, 1)
-	go func() { cmdErr <- s.publish(ctx, subject, cmd.Id, cmdPayload) }()
-	evErr := s.publish(ctx, "events."+d.Type, ev.Id, payload)
-	if err := <-cmdErr; err != nil {
-		return fmt.Errorf("publish command %s: %w", cmd.Name, err)
+	// The command goes first: it is what a member waits for.
+	out.msgs = append([]outMsg{{subject: subject, id: cmd.Id, payload: cmdPayload}}, out.msgs...)
+	out.cmd = cmd
+	return out, nil
+}
+
+// deliver publishes out's messages together (waiting for one ack before sending the next
+// would add a round trip to every command's answer) and returns once the stream has all.
+func (s *Service) deliver(ctx context.Context, out *outgoing) error {
+	errs := make([]error, len(out.msgs))
+	var wg sync.WaitGroup
+	for i, m := range out.msgs {
+		wg.Go(func() { errs[i] = s.publish(ctx, m.subject, m.id, m.payload) })
 	}
-	s.guard.published(cmd.InteractionId)
-	if evErr != nil {
-		return fmt.Errorf("publish event: %w", evErr)
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			return fmt.Errorf("publish %s: %w", out.msgs[i].subject, err)
+		}
 	}
-	s.commands.WithLabelValues(cmd.Source.String(), cmd.Name).Inc()
+	s.stored(out)
 	return nil
+}
+
+// stored notes that every message of out is in the stream.
+func (s *Service) stored(out *outgoing) {
+	if out.cmd == nil {
+		return
+	}
+	s.guard.published(out.cmd.InteractionId)
+	s.commands.WithLabelValues(out.cmd.Source.String(), out.cmd.Name).Inc()
 }
 
 // publishAttemptTimeout bounds one publish attempt (the ack of a healthy stream takes

@@ -73,9 +73,9 @@ func (s *sessionStore) drop(ctx context.Context, shard, count int) {
 
 // keepSession saves a shard's session every SessionSaveInterval until ctx ends, and only
 // while this process holds the shard's lease: a process that lost it must not overwrite
-// what the new holder saves. The sequence saved is that of the last dispatch the handler
-// returned from, i.e. after its publish, so a resume never skips an unpublished event.
-func (s *Service) keepSession(ctx context.Context, store *sessionStore, id, count int, sh *dgw.Shard, lease *shardLease) {
+// what the new holder saves. The sequence saved is that of the last dispatch whose
+// messages the stream has (see shardPipe), so a resume never skips an unpublished event.
+func (s *Service) keepSession(ctx context.Context, store *sessionStore, id, count int, sh *dgw.Shard, pipe *shardPipe, lease *shardLease) {
 	var saved dgw.SessionState
 	t := time.NewTicker(s.o.SessionSaveInterval)
 	defer t.Stop()
@@ -85,8 +85,8 @@ func (s *Service) keepSession(ctx context.Context, store *sessionStore, id, coun
 			return
 		case <-t.C:
 		}
-		st := sh.Session()
-		if st == saved || !lease.held() {
+		st, ok := pipe.storedAt(sh.Session())
+		if !ok || st == saved || !lease.held() {
 			continue
 		}
 		if err := store.save(ctx, id, count, st); err != nil {

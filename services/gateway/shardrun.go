@@ -77,6 +77,7 @@ func (r *shardRun) serve(ctx context.Context, id int, lease *shardLease, log *sl
 	}
 	shardCtx, stopShard := context.WithCancel(ctx)
 	defer stopShard()
+	pipe := newShardPipe(s)
 	// Every dispatch is published only under a valid lease: past it the handler waits
 	// for a renewal, or stops the shard without handing the event on (the shard keeps its
 	// sequence, so whoever resumes next gets the event replayed).
@@ -85,7 +86,7 @@ func (r *shardRun) serve(ctx context.Context, id int, lease *shardLease, log *sl
 			stopShard()
 			return err
 		}
-		return s.dispatch(hctx, d)
+		return s.receive(hctx, d, viaGateway, pipe)
 	}
 	sh, err := dgw.NewShard(dgw.Config{
 		Token: s.o.Token, URL: r.url, ShardID: id, ShardCount: r.count, Intents: s.o.Intents,
@@ -95,6 +96,7 @@ func (r *shardRun) serve(ctx context.Context, id int, lease *shardLease, log *sl
 	}, handler)
 	if err != nil {
 		log.Error("shard not started", "err", err)
+		pipe.close(0)
 		lease.release(context.WithoutCancel(ctx))
 		<-ctx.Done()
 		return false
@@ -111,8 +113,15 @@ func (r *shardRun) serve(ctx context.Context, id int, lease *shardLease, log *sl
 			stopShard()
 		})
 	})
-	wg.Go(func() { s.keepSession(shardCtx, r.sessions, id, r.count, sh, lease) })
+	wg.Go(func() { s.keepSession(shardCtx, r.sessions, id, r.count, sh, pipe, lease) })
 	err = sh.Run(shardCtx)
+	// The shard sends nothing more. At shutdown its last acks are awaited briefly; with
+	// the lease lost nothing more may be published at all.
+	if ctx.Err() != nil || errors.As(err, new(*dgw.FatalError)) {
+		pipe.close(time.Second)
+	} else {
+		pipe.close(0)
+	}
 
 	var fatal *dgw.FatalError
 	switch {
@@ -134,8 +143,8 @@ func (r *shardRun) serve(ctx context.Context, id int, lease *shardLease, log *sl
 		wg.Wait()
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 		defer cancel()
-		if lease.held() {
-			if err := r.sessions.save(sctx, id, r.count, sh.Session()); err != nil {
+		if st, ok := pipe.storedAt(sh.Session()); ok && lease.held() {
+			if err := r.sessions.save(sctx, id, r.count, st); err != nil {
 				log.Warn("session not saved at shutdown", "err", err)
 			}
 		}
