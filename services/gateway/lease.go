@@ -164,10 +164,18 @@ func (sl *shardLease) keep(ctx context.Context, onLost func()) {
 		rctx, cancel := context.WithTimeout(ctx, sl.store.ttl/3)
 		newRev, err := sl.store.kv.Update(rctx, sl.key, b, rev)
 		cancel()
+		var ownRev uint64
+		if isRevisionMismatch(err) {
+			ownRev = sl.ownWrite(ctx)
+		}
 		sl.mu.Lock()
 		switch {
 		case err == nil:
 			sl.rev, sl.valid = newRev, sent.Add(sl.store.ttl-leaseMargin)
+		case ownRev != 0:
+			// A renewal of ours that timed out had landed after all: carry on from it
+			// (its validity is not assumed; the next renewal extends it).
+			sl.rev = ownRev
 		case isRevisionMismatch(err):
 			sl.lost = true // someone else wrote it: it is theirs now
 		case time.Now().After(sl.valid):
@@ -182,6 +190,23 @@ func (sl *shardLease) keep(ctx context.Context, onLost func()) {
 			return
 		}
 	}
+}
+
+// ownWrite returns the revision of the lease's current value if it is ours (a renewal
+// whose answer was lost), else 0. A holder name never runs twice at once (a StatefulSet
+// pod name), so a value with our name is our own write.
+func (sl *shardLease) ownWrite(ctx context.Context) uint64 {
+	gctx, cancel := context.WithTimeout(ctx, sl.store.ttl/3)
+	defer cancel()
+	e, err := sl.store.kv.Get(gctx, sl.key)
+	if err != nil {
+		return 0
+	}
+	var cur leaseRecord
+	if json.Unmarshal(e.Value(), &cur) != nil || cur.Holder != sl.store.holder {
+		return 0
+	}
+	return e.Revision()
 }
 
 // await returns nil while the lease is valid. Past its validity (renewals failing) it waits

@@ -171,3 +171,40 @@ func TestIdentifyLimiterPacesBuckets(t *testing.T) {
 		t.Fatalf("a second identify in bucket 0 after %v, want %v", d, identifyInterval)
 	}
 }
+
+// A renewal whose answer was lost but which landed leaves the lease's revision ahead of
+// what the holder knows; the holder recognises its own write and keeps the shard instead
+// of failing it over to nobody.
+func TestShardLeaseKeepsAfterLostRenewalAnswer(t *testing.T) {
+	ctx := t.Context()
+	b, err := bus.Connect(ctx, natstest.Start(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	const ttl = 1500 * time.Millisecond
+	a, err := openLeases(ctx, b.JetStream(), "pod-a", ttl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	la, err := a.acquireShard(ctx, 0, 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The "lost" renewal: same holder, a newer revision the lease does not know of.
+	if _, _, err := a.tryTake(ctx, la.key, ttl); err != nil {
+		t.Fatal(err)
+	}
+	keepCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	lost := make(chan struct{})
+	go la.keep(keepCtx, func() { close(lost) })
+	select {
+	case <-lost:
+		t.Fatal("the holder gave its shard up over its own renewal")
+	case <-time.After(2 * ttl):
+	}
+	if !la.held() {
+		t.Fatal("the lease is not held after renewals went on")
+	}
+}
