@@ -138,16 +138,25 @@ func (a *App) Postgres(ctx context.Context, url string) (*pgxpool.Pool, error) {
 func (a *App) WorkerDeps(ctx context.Context, env *config.Env) (worker.Deps, error) {
 	natsURL := env.URL("NATS_URL", "nats://127.0.0.1:4222", "nats", "tls")
 	dbURL := env.Required("DATABASE_URL")
-	token := env.Required("DISCORD_TOKEN")
-	apiURL := env.URL("DISCORD_API_URL", discord.DefaultAPIURL, "http", "https")
+	dcfg := discord.Config{APIURL: env.URL("DISCORD_API_URL", discord.DefaultAPIURL, "http", "https")}
+	// Behind the REST proxy (services/rest: DISCORD_API_URL pointing at it and
+	// DISCORD_PROXY_SECRET set) the token lives only in the proxy.
+	dcfg.ProxyFromEnv(env)
+	if dcfg.ProxySecret == "" {
+		dcfg.Token = env.Required("DISCORD_TOKEN")
+	}
 	if err := env.Err(); err != nil {
 		return worker.Deps{}, err
 	}
-	return a.Deps(ctx, natsURL, dbURL, token, apiURL)
+	return a.deps(ctx, natsURL, dbURL, dcfg)
 }
 
 // Deps connects a worker's dependencies from explicit settings.
 func (a *App) Deps(ctx context.Context, natsURL, dbURL, token, apiURL string) (worker.Deps, error) {
+	return a.deps(ctx, natsURL, dbURL, discord.Config{Token: token, APIURL: apiURL})
+}
+
+func (a *App) deps(ctx context.Context, natsURL, dbURL string, dcfg discord.Config) (worker.Deps, error) {
 	b, err := a.Bus(ctx, natsURL)
 	if err != nil {
 		return worker.Deps{}, err
@@ -156,7 +165,7 @@ func (a *App) Deps(ctx context.Context, natsURL, dbURL, token, apiURL string) (w
 	if err != nil {
 		return worker.Deps{}, err
 	}
-	dc, err := a.Discord(token, apiURL)
+	dc, err := a.DiscordClient(dcfg)
 	if err != nil {
 		return worker.Deps{}, err
 	}
@@ -170,11 +179,18 @@ func (a *App) Deps(ctx context.Context, natsURL, dbURL, token, apiURL string) (w
 
 // Discord builds the REST client, traced and counted on the admin port's metrics.
 func (a *App) Discord(token, apiURL string) (*discord.Client, error) {
+	return a.DiscordClient(discord.Config{Token: token, APIURL: apiURL})
+}
+
+// DiscordClient is Discord with every client setting (the REST proxy's secret and
+// fallback addresses among them).
+func (a *App) DiscordClient(cfg discord.Config) (*discord.Client, error) {
 	tr, err := telemetry.HTTPTransport(a.Tel, nil, a.Admin.Registry)
 	if err != nil {
 		return nil, err
 	}
-	return discord.New(discord.Config{Token: token, APIURL: apiURL, Transport: tr})
+	cfg.Transport = tr
+	return discord.New(cfg)
 }
 
 // Close releases everything in reverse order of acquisition within ctx.

@@ -28,7 +28,8 @@ func RunWorker(ctx context.Context, a *App, w *worker.Worker) error {
 }
 
 // WorkerMain is the whole main function of a worker service: configuration from the
-// environment (DISCORD_TOKEN and DATABASE_URL required; NATS_URL, DISCORD_API_URL,
+// environment (DATABASE_URL required, and DISCORD_TOKEN unless DISCORD_PROXY_SECRET puts
+// the service behind the REST proxy; NATS_URL, DISCORD_API_URL, DISCORD_API_FALLBACK_URLS,
 // ADMIN_ADDR, OTEL_EXPORTER_OTLP_ENDPOINT, POD_NAME, POD_NAMESPACE, HEARTBEAT_INTERVAL,
 // WATCHDOG_STALL_AFTER optional), connections, the heartbeat, and a clean stop on SIGINT
 // or SIGTERM.
