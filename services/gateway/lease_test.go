@@ -23,9 +23,11 @@ func TestAssignShards(t *testing.T) {
 		{name: "all", count: 3, want: []int{0, 1, 2}},
 		{name: "explicit", ids: []int{2, 0}, count: 4, want: []int{2, 0}},
 		{name: "explicit wins over ordinal", ids: []int{1}, count: 4, replicas: 2, ordinal: 0, want: []int{1}},
-		{name: "ordinal 0 of 2", count: 5, replicas: 2, ordinal: 0, want: []int{0, 2, 4}},
-		{name: "ordinal 1 of 2", count: 5, replicas: 2, ordinal: 1, want: []int{1, 3}},
-		{name: "more replicas than shards", count: 1, replicas: 2, ordinal: 1, want: nil},
+		{name: "ordinal 0 of 2", count: 5, replicas: 2, ordinal: 0, want: []int{0, 1}},
+		{name: "ordinal 1 of 2", count: 5, replicas: 2, ordinal: 1, want: []int{2, 3, 4}},
+		{name: "ordinal 2 of 3", count: 8, replicas: 3, ordinal: 2, want: []int{5, 6, 7}},
+		{name: "more replicas than shards", count: 1, replicas: 2, ordinal: 0, want: nil},
+		{name: "more replicas than shards, last pod", count: 1, replicas: 2, ordinal: 1, want: []int{0}},
 		{name: "outside the count", ids: []int{3}, count: 3, wantErr: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

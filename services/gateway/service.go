@@ -64,7 +64,8 @@ type Options struct {
 	// stream's deduplication absorbs).
 	SessionSaveInterval time.Duration
 	// Replicas and Ordinal place this process in a StatefulSet: without ShardIDs it
-	// serves the shards i with i % Replicas == Ordinal. Zero Replicas means all shards.
+	// serves the range [Ordinal*count/Replicas, (Ordinal+1)*count/Replicas). Zero Replicas
+	// means all shards.
 	Replicas, Ordinal int
 	// Holder names this process in shard leases (lease.go): the pod name in a
 	// StatefulSet, so a restarted pod takes its shards back at once. Default host-pid.

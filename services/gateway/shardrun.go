@@ -16,14 +16,17 @@ import (
 	dgw "github.com/novera-bot/novera/libs/gateway"
 )
 
-// assignShards picks the shards this process serves: SHARD_IDS when given, else those of
-// its StatefulSet ordinal (i % replicas == ordinal), else all of them.
+// assignShards picks the shards this process serves: SHARD_IDS when given, else the range
+// of its StatefulSet ordinal ([N*count/replicas, (N+1)*count/replicas), as deploy/k8s
+// documents), else all of them.
 func assignShards(ids []int, count, replicas, ordinal int) ([]int, error) {
 	if len(ids) == 0 {
-		for i := range count {
-			if replicas <= 0 || i%replicas == ordinal {
-				ids = append(ids, i)
-			}
+		lo, hi := 0, count
+		if replicas > 0 {
+			lo, hi = ordinal*count/replicas, (ordinal+1)*count/replicas
+		}
+		for i := lo; i < hi; i++ {
+			ids = append(ids, i)
 		}
 	}
 	for _, id := range ids {
