@@ -130,6 +130,10 @@ func InCluster(o Options) (*Evictor, error) {
 		return nil, fmt.Errorf("evict: not in a Kubernetes pod: %w", err)
 	}
 	cfg.UserAgent = "novera-health"
+	// Every wait has a deadline, even when the caller's context has none.
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 30 * time.Second
+	}
 	cs, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("evict: %w", err)
