@@ -88,12 +88,13 @@ const globalLimit = 2000
 const (
 	NoveraOne      = "novera (one process)"
 	NoveraSeparate = "novera (process per service)"
+	NoveraProxied  = "novera (process per service + REST proxy)"
 	DiscordPy      = "discord.py"
 	DiscordJS      = "discord.js"
 )
 
 // SystemNames lists every system in the order they run.
-func SystemNames() []string { return []string{NoveraOne, NoveraSeparate, DiscordPy, DiscordJS} }
+func SystemNames() []string { return []string{NoveraOne, NoveraSeparate, NoveraProxied, DiscordPy, DiscordJS} }
 
 // Phase is one workload's outcome on one system.
 type Phase struct {
@@ -117,7 +118,8 @@ func Run(ctx context.Context, o Options) ([]Phase, map[string]time.Duration, err
 	bin := filepath.Join(work, "bin")
 	build := exec.CommandContext(ctx, "go", "build", "-o", bin+"/",
 		"./services/novera", "./services/gateway/cmd/gateway", "./services/fun/cmd/fun", "./services/community/cmd/community",
-		"./services/league/cmd/league", "./services/moderation/cmd/moderation", "./services/novera/chaos/cmd/chaosinfra")
+		"./services/league/cmd/league", "./services/moderation/cmd/moderation", "./services/novera/chaos/cmd/chaosinfra",
+		"./services/rest/cmd/rest")
 	build.Dir, build.Stdout, build.Stderr = o.Root, o.Log, o.Log
 	if err := build.Run(); err != nil {
 		return nil, nil, fmt.Errorf("build: %w", err)
@@ -357,7 +359,9 @@ func startSystem(ctx context.Context, name string, e systemEnv) (*system, error)
 	case NoveraOne:
 		return startNoveraOne(ctx, e)
 	case NoveraSeparate:
-		return startNoveraSeparate(ctx, e)
+		return startNoveraSeparate(ctx, e, false)
+	case NoveraProxied:
+		return startNoveraSeparate(ctx, e, true)
 	case DiscordPy, DiscordJS:
 		kind := peers.PyBot
 		if name == DiscordJS {
@@ -399,7 +403,12 @@ func startNoveraOne(ctx context.Context, e systemEnv) (*system, error) {
 // workers are Novera's command services, each its own binary.
 var workers = []string{"fun", "community", "league", "moderation"}
 
-func startNoveraSeparate(ctx context.Context, e systemEnv) (*system, error) {
+// proxySecret is what the workers show the REST proxy in the proxied shape.
+const proxySecret = "bench-proxy-secret-0123456789"
+
+// startNoveraSeparate starts NATS, the gateway and the workers as processes; proxied puts
+// the REST proxy (services/rest) between the workers and Discord, as in Kubernetes.
+func startNoveraSeparate(ctx context.Context, e systemEnv, proxied bool) (*system, error) {
 	natsAddr, err := freeAddr()
 	if err != nil {
 		return nil, err
@@ -416,6 +425,34 @@ func startNoveraSeparate(ctx context.Context, e systemEnv) (*system, error) {
 		s.stop()
 		return nil, err
 	}
+	var workerEnv []string
+	if proxied {
+		restAddr, err := freeAddr()
+		if err != nil {
+			s.stop()
+			return nil, err
+		}
+		admin, err := freeAddr()
+		if err != nil {
+			s.stop()
+			return nil, err
+		}
+		p, err := spawn(ctx, e, "rest", "rest", []string{"DISCORD_TOKEN=" + e.sim.Token(), "DISCORD_PROXY_SECRET=" + proxySecret,
+			"NATS_URL=" + natsURL, "DISCORD_UPSTREAM_URL=" + e.sim.APIURL(), "REST_ADDR=" + restAddr, "ADMIN_ADDR=" + admin,
+			"REST_GLOBAL_LIMIT=" + strconv.Itoa(globalLimit)})
+		if err != nil {
+			s.stop()
+			return nil, err
+		}
+		s.procs = append(s.procs, p)
+		if err := waitReadyOrExit(ctx, p, "http://"+admin+"/readyz"); err != nil {
+			s.stop()
+			return nil, err
+		}
+		// The workers hold no token: the proxy adds it.
+		workerEnv = []string{"DISCORD_TOKEN=", "DISCORD_API_URL=http://" + restAddr + "/api/v10", "DISCORD_PROXY_SECRET=" + proxySecret}
+	}
+	first := len(s.procs)
 	var admins []string
 	for _, name := range append([]string{"gateway"}, workers...) {
 		admin, err := freeAddr()
@@ -423,7 +460,11 @@ func startNoveraSeparate(ctx context.Context, e systemEnv) (*system, error) {
 			s.stop()
 			return nil, err
 		}
-		p, err := spawn(ctx, e, name, name, append(noveraEnv(e, admin), "NATS_URL="+natsURL))
+		env := append(noveraEnv(e, admin), "NATS_URL="+natsURL)
+		if name != "gateway" {
+			env = append(env, workerEnv...)
+		}
+		p, err := spawn(ctx, e, name, name, env)
 		if err != nil {
 			s.stop()
 			return nil, err
@@ -432,7 +473,7 @@ func startNoveraSeparate(ctx context.Context, e systemEnv) (*system, error) {
 		admins = append(admins, admin)
 	}
 	for i, a := range admins {
-		if err := waitReadyOrExit(ctx, s.procs[i+1], "http://"+a+"/readyz"); err != nil {
+		if err := waitReadyOrExit(ctx, s.procs[first+i], "http://"+a+"/readyz"); err != nil {
 			s.stop()
 			return nil, err
 		}

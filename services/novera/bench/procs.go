@@ -17,7 +17,7 @@ import (
 // architecture Go supports.
 const clockTicks = 100
 
-// procStat is one reading of a process: resident memory and CPU time used so far.
+// procStat is one reading of a process: memory (PSS) and CPU time used so far.
 type procStat struct {
 	rss int64 // bytes
 	cpu time.Duration
@@ -41,8 +41,32 @@ func readProc(pid int) procStat {
 	}
 	utime, _ := strconv.ParseInt(f[11], 10, 64)
 	stime, _ := strconv.ParseInt(f[12], 10, 64)
-	rssPages, _ := strconv.ParseInt(f[21], 10, 64)
-	return procStat{rss: rssPages * int64(os.Getpagesize()), cpu: time.Duration(utime+stime) * time.Second / clockTicks, ok: true}
+	mem := pss(pid)
+	if mem < 0 {
+		rssPages, _ := strconv.ParseInt(f[21], 10, 64)
+		mem = rssPages * int64(os.Getpagesize())
+	}
+	return procStat{rss: mem, cpu: time.Duration(utime+stime) * time.Second / clockTicks, ok: true}
+}
+
+// pss is a process's proportional set size in bytes (-1 when unknown): its resident
+// memory with shared pages divided among their sharers, so that summing PostgreSQL's
+// backends counts its shared buffers once rather than once per backend.
+func pss(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps_rollup", pid))
+	if err != nil {
+		return -1
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "Pss:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			if err != nil {
+				return -1
+			}
+			return kb << 10
+		}
+	}
+	return -1
 }
 
 // children lists the pids whose parent is pid (PostgreSQL's backends under the postmaster).

@@ -26,7 +26,7 @@ func Table(phases []Phase, startup map[string]time.Duration, o Options) string {
 	fmt.Fprintf(&b, "Run %s on %d cores (%s, %s); workloads: %g commands/s for %s, %d in flight for %s, a burst of %d; %d guilds of %d members on %d shards.\n\n",
 		time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.NumCPU(), runtime.GOOS+"/"+runtime.GOARCH, runtime.Version(),
 		o.Rate, o.RateDuration, o.Concurrency, o.MaxDuration, o.Burst, o.Guilds, o.Users, o.Shards)
-	b.WriteString("| system | workload | p50 | p90 | p99 | p99.9 | max | answered/s | errors | deadline misses | vs novera p50 / p99 / throughput | peak RSS and CPU |\n")
+	b.WriteString("| system | workload | p50 | p90 | p99 | p99.9 | max | answered/s | errors | deadline misses | vs novera p50 / p99 / throughput | peak memory (PSS) and CPU per process |\n")
 	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	ours := map[string]Phase{}
 	for _, p := range phases {
@@ -49,6 +49,23 @@ func Table(phases []Phase, startup map[string]time.Duration, o Options) string {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %.0f | %d | %d | %s | %s |\n", p.System, p.Workload,
 			ms(r.Quantile(.5)), ms(r.Quantile(.9)), ms(r.Quantile(.99)), ms(r.Quantile(.999)), ms(r.Quantile(1)),
 			r.Throughput(), r.Errors, r.DeadlineMisses, ratio, usage)
+	}
+	// The REST proxy's cost: the proxied shape against the same shape without it.
+	direct := map[string]Phase{}
+	for _, p := range phases {
+		if p.System == NoveraSeparate && p.Result != nil {
+			direct[p.Workload] = p
+		}
+	}
+	var proxyCost []string
+	for _, p := range phases {
+		if d, ok := direct[p.Workload]; ok && p.System == NoveraProxied && p.Result != nil {
+			proxyCost = append(proxyCost, fmt.Sprintf("%s %+.2f ms", p.Workload,
+				float64((p.Result.Quantile(.99)-d.Result.Quantile(.99)).Microseconds())/1000))
+		}
+	}
+	if len(proxyCost) > 0 {
+		b.WriteString("\nThe REST proxy's cost, p99 with it minus without (process per service): " + strings.Join(proxyCost, "; ") + ".\n")
 	}
 	if len(startup) > 0 {
 		b.WriteString("\nStart-up to ready on an existing database and stream store: ")
