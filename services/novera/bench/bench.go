@@ -94,7 +94,9 @@ const (
 )
 
 // SystemNames lists every system in the order they run.
-func SystemNames() []string { return []string{NoveraOne, NoveraSeparate, NoveraProxied, DiscordPy, DiscordJS} }
+func SystemNames() []string {
+	return []string{NoveraOne, NoveraSeparate, NoveraProxied, DiscordPy, DiscordJS}
+}
 
 // Phase is one workload's outcome on one system.
 type Phase struct {
