@@ -20,7 +20,7 @@ help:
 	@echo "make lint        go vet and gofmt over every module"
 	@echo "make fuzz        run every fuzz target for FUZZTIME (default 30s) each"
 	@echo "make chaos       the crash test: CHAOS_COMMANDS (5000) commands while every kind of process is killed and restarted"
-	@echo "make bench       the Go benchmarks, and a command's round trip with and without tracing"
+	@echo "make bench       the Go benchmarks, traced vs untraced, and the end-to-end comparison with the peers (BENCHMARKS.md)"
 	@echo "make test-rest-long  the REST proxy's load and failover tests for a full minute each"
 	@echo "make docs        regenerate docs/commands.md from the command registry"
 	@echo "make test-k8s    deploy/k8s against a real kube-apiserver (part of make test)"
@@ -48,11 +48,16 @@ test: prerequisites
 test-short: prerequisites
 	$(GOTEST) -short -timeout 10m $(PKGS)
 
-# Benchmarks are not tests: they run here, never inside `make test`. The end-to-end one
-# needs Jaeger (built once by scripts/jaeger.sh).
-bench:
-	go test -run '^$$' -bench . -benchmem ./libs/gateway/ ./services/moderation/filter/
+# Benchmarks are not tests: they run here, never inside `make test`. First the Go
+# micro-benchmarks of the hot path, then a command's round trip with and without tracing
+# into Jaeger (built once by scripts/jaeger.sh), then the end-to-end comparison with the
+# peers (services/novera/cmd/bench), which writes its table into BENCHMARKS.md. BENCH_ARGS
+# passes flags to the last, e.g. BENCH_ARGS='-for 10s -systems discord.py'.
+BENCH_ARGS ?=
+bench: prerequisites
+	go test -run '^$$' -bench . -benchmem ./libs/gateway/ ./libs/bus/ ./services/gateway/ ./services/moderation/filter/ ./services/fun/
 	go test -run '^$$' -bench BenchmarkSlashHeadpat -benchtime 1000x ./services/novera/stack/
+	go run ./services/novera/cmd/bench $(BENCH_ARGS)
 
 # The REST proxy's load and failover tests for the issue's full 60 s each (`make test`
 # runs the same assertions over 10 s).
