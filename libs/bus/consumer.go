@@ -151,8 +151,10 @@ type Consumer struct {
 }
 
 // Consume creates or updates the durable consumer cfg describes and starts handling its
-// messages with h. It returns once the consumer exists; fetching goes on in the background
-// until ctx is done or Stop is called, riding out lost connections and server restarts.
+// messages with h. It returns once the consumer exists, or at once if the server does not
+// answer (the consumer is then created in the background when it does; a configuration
+// the server refuses is an error); fetching goes on in the background until ctx is done
+// or Stop is called, riding out lost connections and server restarts.
 //
 // Handlers already running when ctx ends are not cancelled by it: they finish, and Stop
 // waits for them. Cancel ctx (or call Stop) before Close.
@@ -166,7 +168,15 @@ func (b *Bus) Consume(ctx context.Context, cfg ConsumerConfig, h Handler) (*Cons
 	}
 	jc, err := b.js.CreateOrUpdateConsumer(ctx, cfg.Stream, cfg.jetstreamConfig())
 	if err != nil {
-		return nil, fmt.Errorf("bus: create consumer %s on %s: %w", cfg.Durable, cfg.Stream, err)
+		var apiErr *jetstream.APIError
+		if errors.As(err, &apiErr) || ctx.Err() != nil {
+			return nil, fmt.Errorf("bus: create consumer %s on %s: %w", cfg.Durable, cfg.Stream, err)
+		}
+		// The server did not answer (restarting, or the connection is being restored): a
+		// service starting at that moment must not exit over it. The fetch loop creates
+		// the consumer once the server is back, as it does after a restart.
+		b.log.Warn("consumer not created yet; retrying in the background", "consumer", cfg.Durable, "stream", cfg.Stream, "err", err)
+		jc = nil
 	}
 	c := &Consumer{
 		b:     b,

@@ -31,7 +31,7 @@ const (
 	// guardAfter is the age past which an interaction at risk is deferred by the gateway.
 	guardAfter = 1500 * time.Millisecond
 	// guardUntil is the age past which the gateway stops watching (too late to help).
-	guardUntil = 2800 * time.Millisecond
+	guardUntil = 2900 * time.Millisecond
 	// guardTick is how often the watch runs.
 	guardTick = 100 * time.Millisecond
 )
@@ -67,7 +67,9 @@ type deadlineGuard struct {
 
 	mu      sync.Mutex
 	pending map[string]*guardedInteraction
-	wg      sync.WaitGroup
+	// ctx is run's, set while it runs: arrive defers late interactions at once under it.
+	ctx context.Context
+	wg  sync.WaitGroup
 }
 
 func newDeadlineGuard(dc *discord.Client, log *slog.Logger, connected func() bool, reconnects func() uint64) *deadlineGuard {
@@ -82,9 +84,16 @@ func (g *deadlineGuard) arrive(id, token string, created time.Time) {
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.pending[id] == nil {
-		g.pending[id] = &guardedInteraction{id: id, token: token, created: created, epoch: g.reconnects()}
+	if g.pending[id] != nil {
+		return
 	}
+	p := &guardedInteraction{id: id, token: token, created: created, epoch: g.reconnects()}
+	if age := time.Since(created); age >= guardAfter && age < guardUntil && g.ctx != nil {
+		// Already late when read (a replay after a resume): no time to wait for a tick.
+		g.wg.Go(func() { g.deferInteraction(g.ctx, p) })
+		return
+	}
+	g.pending[id] = p
 }
 
 // watch makes sure a normalised command's interaction is watched if it is a slash
@@ -127,12 +136,25 @@ func (g *deadlineGuard) published(id string) {
 // run checks the watched interactions every guardTick until ctx ends, then waits for the
 // deferrals it started.
 func (g *deadlineGuard) run(ctx context.Context) {
+	g.mu.Lock()
+	g.ctx = ctx
+	g.mu.Unlock()
 	t := time.NewTicker(guardTick)
 	defer t.Stop()
 	defer g.wg.Wait()
 	for {
 		select {
 		case <-ctx.Done():
+			// No more deferrals from arrive: the wait below must not race a new one.
+			g.mu.Lock()
+			g.ctx = nil
+			g.mu.Unlock()
+			// The process is going away (or its shards were lost): whatever it read but
+			// did not get onto the stream now depends on a successor's resume, which
+			// rarely comes within 3 seconds. Hold those interactions open on the way out.
+			for _, p := range g.unpublished() {
+				g.wg.Go(func() { g.deferInteraction(ctx, p) })
+			}
 			return
 		case now := <-t.C:
 			for _, p := range g.due(now) {
@@ -159,6 +181,21 @@ func (g *deadlineGuard) due(now time.Time) []*guardedInteraction {
 			delete(g.pending, id)
 			out = append(out, p)
 		}
+	}
+	return out
+}
+
+// unpublished removes and returns the watched interactions not yet on the stream and
+// still young enough to be held open.
+func (g *deadlineGuard) unpublished() []*guardedInteraction {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var out []*guardedInteraction
+	for id, p := range g.pending {
+		if !p.published && time.Since(p.created) < guardUntil {
+			out = append(out, p)
+		}
+		delete(g.pending, id)
 	}
 	return out
 }

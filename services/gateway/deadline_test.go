@@ -61,3 +61,21 @@ func TestDeadlineGuardDefersOnlyAtRisk(t *testing.T) {
 		t.Fatalf("past guardUntil: deferred %v, still watching %d", ids(due), len(g.pending))
 	}
 }
+
+// On the way out the gateway holds open what it read but did not get onto the stream:
+// only a successor's resume could deliver those, rarely within 3 seconds.
+func TestDeadlineGuardUnpublishedAtShutdown(t *testing.T) {
+	g := newDeadlineGuard(nil, nil, func() bool { return true }, func() uint64 { return 0 })
+	now := time.Now()
+	g.arrive("unpublished", "t1", now)
+	g.arrive("published", "t2", now)
+	g.published("published")
+	g.arrive("too-old", "t3", now.Add(-guardUntil))
+	got := g.unpublished()
+	if len(got) != 1 || got[0].id != "unpublished" {
+		t.Fatalf("deferred at shutdown: %+v", got)
+	}
+	if len(g.pending) != 0 {
+		t.Fatalf("still watching %d after shutdown", len(g.pending))
+	}
+}
