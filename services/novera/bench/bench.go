@@ -218,8 +218,9 @@ func Run(ctx context.Context, o Options) ([]Phase, map[string]time.Duration, err
 			}
 			say("%s: %s: %d answered, p50 %v, p99 %v, %.0f/s, %d errors%s", name, w.name, res.Answered,
 				res.Quantile(.5), res.Quantile(.99), res.Throughput(), res.Errors, firstErr(res))
-			// Let the backlog of the phase drain before the next one measures.
-			time.Sleep(2 * time.Second)
+			// The next phase measures a system at rest: wait until the bot has finished
+			// what this one left (answers still arriving, however late).
+			drain(ctx, sim, 2*time.Second, 5*time.Minute)
 		}
 		sys.stop()
 		if sys.novera {
@@ -235,6 +236,24 @@ func Run(ctx context.Context, o Options) ([]Phase, map[string]time.Duration, err
 		sim.Close()
 	}
 	return phases, startup, nil
+}
+
+// drain waits until the simulator has seen nothing from the bot for quiet, or limit.
+func drain(ctx context.Context, sim *discordsim.Server, quiet, limit time.Duration) {
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	for {
+		t := time.NewTimer(quiet)
+		select {
+		case <-sim.Changes():
+			t.Stop()
+		case <-t.C:
+			return
+		case <-ctx.Done():
+			t.Stop()
+			return
+		}
+	}
 }
 
 func firstErr(r *load.Result) string {
