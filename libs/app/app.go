@@ -185,7 +185,7 @@ func (a *App) Discord(token, apiURL string) (*discord.Client, error) {
 // DiscordClient is Discord with every client setting (the REST proxy's secret and
 // fallback addresses among them).
 func (a *App) DiscordClient(cfg discord.Config) (*discord.Client, error) {
-	tr, err := telemetry.HTTPTransport(a.Tel, nil, a.Admin.Registry)
+	tr, err := telemetry.HTTPTransport(a.Tel, discord.NewTransport(), a.Admin.Registry)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,49 @@
+package discord
+
+import (
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+)
+
+// TestTransportKeepsConnections: a worker's calls in flight at once (32) find their
+// connections again on the next round instead of dialling new ones, which the default
+// transport (two idle connections per host) did.
+func TestTransportKeepsConnections(t *testing.T) {
+	var dialled atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			dialled.Add(1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	client := &http.Client{Transport: NewTransport()}
+	const inFlight = 32
+	round := func() {
+		var wg sync.WaitGroup
+		for range inFlight {
+			wg.Go(func() {
+				resp, err := client.Get(srv.URL)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				resp.Body.Close()
+			})
+		}
+		wg.Wait()
+	}
+	round()
+	first := dialled.Load()
+	for range 5 {
+		round()
+	}
+	if again := dialled.Load() - first; again > inFlight/4 {
+		t.Errorf("%d new connections over five more rounds of %d calls (first round: %d); want the first round's reused", again, inFlight, first)
+	}
+}
