@@ -90,9 +90,20 @@ func (a *App) Bus(ctx context.Context, url string) (*bus.Bus, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := b.EnsureStreams(ctx); err != nil {
-		b.Close()
-		return nil, err
+	// A server that is restarting does not answer for a moment: wait for it, as for
+	// PostgreSQL (a service must not exit because NATS restarted while it started).
+	for wait := 200 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
+		err := b.EnsureStreams(ctx)
+		if err == nil {
+			break
+		}
+		a.Log.Warn("NATS streams not ready yet; waiting", "err", err, "retry_in", wait)
+		select {
+		case <-ctx.Done():
+			b.Close()
+			return nil, err
+		case <-time.After(wait):
+		}
 	}
 	a.Health.Ready(a.Name+".nats", func(context.Context) error {
 		if !b.Connected() {
