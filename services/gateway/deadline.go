@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -70,6 +71,39 @@ type deadlineGuard struct {
 	// ctx is run's, set while it runs: arrive defers late interactions at once under it.
 	ctx context.Context
 	wg  sync.WaitGroup
+
+	// The bus connection as last probed (probe). The NATS client's own accessors take
+	// its connection lock, which a reconnect holds for seconds: exactly when the guard
+	// must not stall, and the reader goroutine (arrive) must never wait on it.
+	probedOK atomic.Bool
+	probedAt atomic.Int64 // unix nanos of the last completed probe
+	epoch    atomic.Uint64
+}
+
+// probeStale is how old the last completed probe may be before the connection counts as
+// in trouble (a probe stuck behind a reconnect is news in itself).
+const probeStale = 300 * time.Millisecond
+
+// probe records the bus connection's state every guardTick/2 until ctx ends.
+func (g *deadlineGuard) probe(ctx context.Context) {
+	t := time.NewTicker(guardTick / 2)
+	defer t.Stop()
+	for {
+		ok, ep := g.connected(), g.reconnects()
+		g.probedOK.Store(ok)
+		g.epoch.Store(ep)
+		g.probedAt.Store(time.Now().UnixNano())
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// healthy reports whether the bus connection was up at a recent probe.
+func (g *deadlineGuard) healthy(now time.Time) bool {
+	return g.probedOK.Load() && now.Sub(time.Unix(0, g.probedAt.Load())) < probeStale
 }
 
 func newDeadlineGuard(dc *discord.Client, log *slog.Logger, connected func() bool, reconnects func() uint64) *deadlineGuard {
@@ -87,7 +121,7 @@ func (g *deadlineGuard) arrive(id, token string, created time.Time) {
 	if g.pending[id] != nil {
 		return
 	}
-	p := &guardedInteraction{id: id, token: token, created: created, epoch: g.reconnects()}
+	p := &guardedInteraction{id: id, token: token, created: created, epoch: g.epoch.Load()}
 	if age := time.Since(created); age >= guardAfter && age < guardUntil && g.ctx != nil {
 		// Already late when read (a replay after a resume): no time to wait for a tick.
 		g.wg.Go(func() { g.deferInteraction(g.ctx, p) })
@@ -139,6 +173,9 @@ func (g *deadlineGuard) run(ctx context.Context) {
 	g.mu.Lock()
 	g.ctx = ctx
 	g.mu.Unlock()
+	probeCtx, stopProbe := context.WithCancel(ctx)
+	defer stopProbe()
+	go g.probe(probeCtx)
 	t := time.NewTicker(guardTick)
 	defer t.Stop()
 	defer g.wg.Wait()
@@ -167,7 +204,7 @@ func (g *deadlineGuard) run(ctx context.Context) {
 // due removes and returns the interactions to defer now; it forgets those past help or
 // safely handed to the bus.
 func (g *deadlineGuard) due(now time.Time) []*guardedInteraction {
-	connected, epoch := g.connected(), g.reconnects()
+	connected, epoch := g.healthy(now), g.epoch.Load()
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	var out []*guardedInteraction

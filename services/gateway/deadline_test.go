@@ -25,12 +25,18 @@ func TestSnowflakeTime(t *testing.T) {
 // NATS connection lost or renewed since; never what the bus holds on a healthy
 // connection, and never past the point where a deferral could still help.
 func TestDeadlineGuardDefersOnlyAtRisk(t *testing.T) {
-	connected, reconnects := true, uint64(0)
-	g := newDeadlineGuard(nil, nil, func() bool { return connected }, func() uint64 { return reconnects })
+	g := newDeadlineGuard(nil, nil, nil, nil)
+	// What the probe would have seen: the connection's state and reconnect count.
+	probed := func(ok bool, epoch uint64, at time.Time) {
+		g.probedOK.Store(ok)
+		g.epoch.Store(epoch)
+		g.probedAt.Store(at.UnixNano())
+	}
 	now := time.Now()
+	probed(true, 0, now)
 	g.arrive("published-then-reconnect", "t3", now)
 	g.published("published-then-reconnect")
-	reconnects++ // NATS came back: what was published before may be lost
+	probed(true, 1, now) // NATS came back: what was published before may be lost
 	g.arrive("unpublished", "t1", now)
 	g.arrive("published", "t2", now)
 	g.published("published")
@@ -46,17 +52,29 @@ func TestDeadlineGuardDefersOnlyAtRisk(t *testing.T) {
 		}
 		return m
 	}
-	if due := g.due(now.Add(guardAfter - time.Millisecond)); len(due) != 0 {
+	at := now.Add(guardAfter - time.Millisecond)
+	probed(true, 1, at)
+	if due := g.due(at); len(due) != 0 {
 		t.Fatalf("deferred before guardAfter: %v", ids(due))
 	}
-	due := ids(g.due(now.Add(guardAfter)))
+	at = now.Add(guardAfter)
+	probed(true, 1, at)
+	due := ids(g.due(at))
 	if !due["unpublished"] || !due["published-then-reconnect"] || due["published"] || due["too-old"] || due["forgotten"] || len(due) != 2 {
 		t.Fatalf("deferred at guardAfter: %v", due)
 	}
-	if due := g.due(now.Add(guardAfter + guardTick)); len(due) != 0 {
+	at = now.Add(guardAfter + guardTick)
+	probed(true, 1, at)
+	if due := g.due(at); len(due) != 0 {
 		t.Fatalf("deferred twice: %v", ids(due))
 	}
-	connected = false
+	// A probe stuck behind a reconnect puts what the bus holds at risk too.
+	g.arrive("stuck", "t6", now)
+	g.published("stuck")
+	at = now.Add(guardAfter + 2*guardTick)
+	if due := ids(g.due(at.Add(probeStale))); !due["stuck"] || !due["published"] {
+		t.Fatalf("with the probe stale: deferred %v", due)
+	}
 	if due := g.due(now.Add(guardUntil)); len(due) != 0 || len(g.pending) != 0 {
 		t.Fatalf("past guardUntil: deferred %v, still watching %d", ids(due), len(g.pending))
 	}
@@ -65,7 +83,7 @@ func TestDeadlineGuardDefersOnlyAtRisk(t *testing.T) {
 // On the way out the gateway holds open what it read but did not get onto the stream:
 // only a successor's resume could deliver those, rarely within 3 seconds.
 func TestDeadlineGuardUnpublishedAtShutdown(t *testing.T) {
-	g := newDeadlineGuard(nil, nil, func() bool { return true }, func() uint64 { return 0 })
+	g := newDeadlineGuard(nil, nil, nil, nil)
 	now := time.Now()
 	g.arrive("unpublished", "t1", now)
 	g.arrive("published", "t2", now)
