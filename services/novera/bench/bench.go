@@ -79,6 +79,11 @@ func (o *Options) defaults() {
 	}
 }
 
+// sampleEvery is how often the processes' memory and CPU are read. Reading a process's
+// PSS walks its page tables (PostgreSQL's backends map the shared buffers), so it is not
+// free: at 50 ms the sampler took most of a core from the benchmark it measured.
+const sampleEvery = 500 * time.Millisecond
+
 // globalLimit is the simulator's global request limit per second during the benchmark, and
 // what the peers' libraries are told: Discord raises the default 50 for big bots, and
 // prefix answers (channel messages) would otherwise queue behind it.
@@ -198,14 +203,14 @@ func Run(ctx context.Context, o Options) ([]Phase, map[string]time.Duration, err
 				}{"mix max", load.Options{Concurrency: o.Concurrency, Duration: o.MaxDuration}})
 		}
 		// Idle memory, before any load.
-		idle := startSampler(groups, 50*time.Millisecond)
+		idle := startSampler(groups, sampleEvery)
 		time.Sleep(300 * time.Millisecond)
 		phases = append(phases, Phase{System: name, Workload: "idle", Usage: idle.finish()})
 		for _, w := range workloads {
 			say("%s: %s", name, w.name)
 			lo := w.lo
 			lo.Sim, lo.Targets = sim, targets
-			smp := startSampler(groups, 50*time.Millisecond)
+			smp := startSampler(groups, sampleEvery)
 			res, err := load.Run(ctx, lo)
 			usage := smp.finish()
 			if err != nil {
