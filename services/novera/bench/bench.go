@@ -243,20 +243,28 @@ func Run(ctx context.Context, o Options) ([]Phase, map[string]time.Duration, err
 	return phases, startup, nil
 }
 
-// drain waits until the simulator has seen nothing from the bot for quiet, or limit.
+// drain waits until the simulator has had no REST request from the bot for quiet, or
+// limit: a bot still working through a backlog (even one whose answers Discord refuses
+// as too late) would otherwise slow the next phase down.
 func drain(ctx context.Context, sim *discordsim.Server, quiet, limit time.Duration) {
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
-	for {
-		t := time.NewTimer(quiet)
+	last := func() int64 {
+		rs := sim.Requests(discordsim.RequestFilter{})
+		if len(rs) == 0 {
+			return 0
+		}
+		return rs[len(rs)-1].Seq
+	}
+	seen, since := last(), time.Now()
+	for time.Since(since) < quiet {
 		select {
-		case <-sim.Changes():
-			t.Stop()
-		case <-t.C:
-			return
 		case <-ctx.Done():
-			t.Stop()
 			return
+		case <-time.After(250 * time.Millisecond):
+		}
+		if n := last(); n != seen {
+			seen, since = n, time.Now()
 		}
 	}
 }
