@@ -143,3 +143,36 @@ func logHas(p *proc, text string) bool {
 	b, err := os.ReadFile(p.logPath)
 	return err == nil && strings.Contains(string(b), text)
 }
+
+// Two gateway processes starting together take turns to identify: Discord (the simulator,
+// enforcing it) allows one identify per max_concurrency bucket per 5 s and answers an early
+// one with an invalid session. No identify is refused, and the second comes ~5 s later.
+func TestIdentifyPacedAcrossProcesses(t *testing.T) {
+	s := newSystem(t, systemOptions{sim: discordsim.Options{HeartbeatInterval: time.Second,
+		Gateway: discordsim.GatewayOptions{EnforceIdentifyRate: true, MaxConcurrency: 1}},
+		services: []string{stack.Fun}})
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	if err := s.waitShards(ctx); err != nil {
+		t.Fatal(err)
+	}
+	st := s.sim.GatewayStats()
+	if st.Identifies != 2 || st.InvalidSessions != 0 {
+		t.Fatalf("two shards in two processes: %d identifies, %d refused (op 9); want 2 and 0", st.Identifies, st.InvalidSessions)
+	}
+	var created []time.Time
+	for _, ss := range s.sim.State().Sessions() {
+		created = append(created, ss.CreatedAt)
+	}
+	if len(created) != 2 {
+		t.Fatalf("%d sessions", len(created))
+	}
+	gap := created[1].Sub(created[0])
+	if gap < 0 {
+		gap = -gap
+	}
+	if gap < 4900*time.Millisecond {
+		t.Errorf("the two identifies were %v apart; Discord allows one per 5 s in a bucket", gap)
+	}
+	t.Logf("identifies %v apart", gap.Round(time.Millisecond))
+}
