@@ -25,6 +25,15 @@ var (
 	binDir    string
 )
 
+// TestMain removes the built binaries after the tests.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		_ = os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
 func binaries(t testing.TB) string {
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "novera-chaos-bin-")
@@ -97,6 +106,12 @@ func newSystem(t testing.TB, o systemOptions) *system {
 	}
 	s.logs = logs
 	t.Logf("process logs in %s", logs)
+	// Registered first, so it runs last: the logs stay for a failed test to be read.
+	t.Cleanup(func() {
+		if !t.Failed() {
+			_ = os.RemoveAll(logs)
+		}
+	})
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
 
@@ -120,7 +135,13 @@ func newSystem(t testing.TB, o systemOptions) *system {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = os.RemoveAll(pgDir) })
+	t.Cleanup(func() {
+		_ = os.RemoveAll(pgDir)
+		// pglocal may have put the data where the postgres user can enter it.
+		if s.pg.proc != nil && s.pg.ready.Dir != "" {
+			_ = os.RemoveAll(s.pg.ready.Dir)
+		}
+	})
 	s.pg = postgres{&proc{name: "postgres", bin: filepath.Join(s.bin, "chaosinfra"), infra: true, logPath: filepath.Join(logs, "postgres.log"),
 		args: []string{"postgres", "-port", strconv.Itoa(freePort(t)), "-dir", filepath.Join(pgDir, "data")}, env: os.Environ()}}
 	for _, p := range []*proc{s.nats, s.pg.proc} {
