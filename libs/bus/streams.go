@@ -19,6 +19,12 @@ const (
 	SubjectsDeadLetter = "deadletter.>"
 )
 
+// SubjectStarted is a core NATS subject (no stream captures it): a worker publishes an
+// interaction's id there when it starts handling the command, so that the gateway's
+// deadline guard knows the interaction has an owner and stops watching it. Best effort: a
+// lost notice only makes the guard defer an interaction its worker would have answered.
+const SubjectStarted = "interactions.started"
+
 // EventSubject is the subject of a Discord gateway dispatch, e.g. events.MESSAGE_CREATE.
 func EventSubject(discordType string) string { return "events." + discordType }
 

@@ -269,6 +269,13 @@ func (w *Worker) Handle(ctx context.Context, cmd *busv1.Command) error {
 // deduplication window) the transaction's handled record still finds it, one step later.
 func (w *Worker) handle(ctx context.Context, cmd *busv1.Command, firstDelivery bool) (err error) {
 	start := time.Now()
+	if cmd.InteractionId != "" && cmd.Source == busv1.Source_SOURCE_SLASH {
+		// From here the 3 seconds are this worker's to keep (thinkLater); the gateway
+		// holds open only the interactions nobody has picked up yet.
+		if err := w.o.Bus.Conn().Publish(bus.SubjectStarted, []byte(cmd.InteractionId)); err != nil {
+			w.o.Logger.DebugContext(ctx, "start of a command not announced", "event_id", cmd.Id, "err", err)
+		}
+	}
 	ctx, span := w.tracer.Start(ctx, "command "+cmd.Name, trace.WithAttributes(
 		attribute.String("novera.command", cmd.Name),
 		attribute.String("novera.service", w.o.Service),

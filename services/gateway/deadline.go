@@ -24,9 +24,11 @@ import (
 // the interaction open itself with a deferred response; the worker's answer later finds
 // Discord's 40060 and becomes an edit of that response (discord.Client.Answer).
 //
-// Only interactions at risk are deferred this way: the command is not yet on the stream,
-// or the gateway's NATS connection dropped since it was received. On a healthy bus the
-// gateway sends nothing, and a worker's ephemeral answers stay ephemeral.
+// Only interactions at risk are deferred this way: those no worker has started on yet
+// (workers announce the start on bus.SubjectStarted). That covers a command not yet on
+// the stream, one lost to a NATS restart, and one waiting behind a backlog longer than
+// the workers can take in time. On a healthy bus with workers keeping up the gateway sends
+// nothing, and a worker's ephemeral answers stay ephemeral.
 
 const (
 	// guardAfter is the age past which an interaction at risk is deferred by the gateway.
@@ -53,6 +55,8 @@ type guardedInteraction struct {
 	id, token string
 	created   time.Time
 	published bool
+	// started is set when a worker announced it has the command.
+	started bool
 	// epoch is the NATS reconnect count when the interaction arrived: a reconnect since
 	// may have lost what was published or fetched before it.
 	epoch uint64
@@ -167,6 +171,18 @@ func (g *deadlineGuard) published(id string) {
 	}
 }
 
+// started records that a worker has the command: the interaction is its to answer.
+func (g *deadlineGuard) started(id string) {
+	if g == nil {
+		return
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if p := g.pending[id]; p != nil {
+		p.started = true
+	}
+}
+
 // run checks the watched interactions every guardTick until ctx ends, then waits for the
 // deferrals it started.
 func (g *deadlineGuard) run(ctx context.Context) {
@@ -210,7 +226,10 @@ func (g *deadlineGuard) due(now time.Time) []*guardedInteraction {
 	var out []*guardedInteraction
 	for id, p := range g.pending {
 		age := now.Sub(p.created)
-		atRisk := !p.published || !connected || epoch != p.epoch
+		// Not started: unpublished, lost with a NATS restart, or queued behind others.
+		// Started but the bus connection since in doubt: the worker may not have it any
+		// more (its ack lost, the message redelivered late).
+		atRisk := !p.started || !p.published || !connected || epoch != p.epoch
 		switch {
 		case age >= guardUntil:
 			delete(g.pending, id)

@@ -40,6 +40,9 @@ func TestDeadlineGuardDefersOnlyAtRisk(t *testing.T) {
 	g.arrive("unpublished", "t1", now)
 	g.arrive("published", "t2", now)
 	g.published("published")
+	g.started("published") // a worker has it
+	g.arrive("queued", "t7", now)
+	g.published("queued") // on the stream, behind a backlog: nobody has it yet
 	g.arrive("too-old", "t4", now.Add(-guardUntil))
 	g.arrive("unpublished", "other", now.Add(-time.Hour)) // a second arrival changes nothing
 	g.arrive("forgotten", "t5", now)
@@ -60,7 +63,7 @@ func TestDeadlineGuardDefersOnlyAtRisk(t *testing.T) {
 	at = now.Add(guardAfter)
 	probed(true, 1, at)
 	due := ids(g.due(at))
-	if !due["unpublished"] || !due["published-then-reconnect"] || due["published"] || due["too-old"] || due["forgotten"] || len(due) != 2 {
+	if !due["unpublished"] || !due["published-then-reconnect"] || !due["queued"] || due["published"] || due["too-old"] || due["forgotten"] || len(due) != 3 {
 		t.Fatalf("deferred at guardAfter: %v", due)
 	}
 	at = now.Add(guardAfter + guardTick)
@@ -71,6 +74,7 @@ func TestDeadlineGuardDefersOnlyAtRisk(t *testing.T) {
 	// A probe stuck behind a reconnect puts what the bus holds at risk too.
 	g.arrive("stuck", "t6", now)
 	g.published("stuck")
+	g.started("stuck")
 	at = now.Add(guardAfter + 2*guardTick)
 	if due := ids(g.due(at.Add(probeStale))); !due["stuck"] || !due["published"] {
 		t.Fatalf("with the probe stale: deferred %v", due)
@@ -88,6 +92,9 @@ func TestDeadlineGuardUnpublishedAtShutdown(t *testing.T) {
 	g.arrive("unpublished", "t1", now)
 	g.arrive("published", "t2", now)
 	g.published("published")
+	g.started("published") // a worker has it
+	g.arrive("queued", "t7", now)
+	g.published("queued") // on the stream, behind a backlog: nobody has it yet
 	g.arrive("too-old", "t3", now.Add(-guardUntil))
 	got := g.unpublished()
 	if len(got) != 1 || got[0].id != "unpublished" {

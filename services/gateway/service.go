@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/nats-io/nats.go"
 	"log/slog"
 	"maps"
 	"os"
@@ -205,6 +206,12 @@ func (s *Service) Run(ctx context.Context) error {
 	s.assigned = ids
 	s.mu.Unlock()
 	s.o.Health.Ready("discord", s.ready)
+	// Workers announce the commands they start; the guard stops watching those.
+	startedSub, err := s.o.Bus.Conn().Subscribe(bus.SubjectStarted, func(m *nats.Msg) { s.guard.started(string(m.Data)) })
+	if err != nil {
+		return fmt.Errorf("gateway: subscribe to %s: %w", bus.SubjectStarted, err)
+	}
+	defer func() { _ = startedSub.Unsubscribe() }()
 	guardCtx, stopGuard := context.WithCancel(context.WithoutCancel(ctx))
 	guardDone := make(chan struct{})
 	go func() {
