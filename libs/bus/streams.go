@@ -25,6 +25,13 @@ const (
 // lost notice only makes the guard defer an interaction its worker would have answered.
 const SubjectStarted = "interactions.started"
 
+// SubjectAcknowledged is a core NATS subject where a worker publishes an interaction's id
+// once Discord has its first response (the answer or a deferral): from then on the
+// interaction cannot expire, and the gateway's deadline guard forgets it. An interaction
+// started but never acknowledged (its worker cannot reach Discord) is deferred by the
+// gateway itself before its 3 seconds run out.
+const SubjectAcknowledged = "interactions.acknowledged"
+
 // EventSubject is the subject of a Discord gateway dispatch, e.g. events.MESSAGE_CREATE.
 func EventSubject(discordType string) string { return "events." + discordType }
 

@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"github.com/novera-bot/novera/libs/bus"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -35,6 +36,7 @@ func (w *Worker) deferNow(ctx context.Context, cmd *busv1.Command) {
 		&discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource}, discordgo.WithContext(fctx))
 	if err == nil {
 		w.deferred.Inc()
+		w.announce(ctx, bus.SubjectAcknowledged, cmd.InteractionId)
 		return
 	}
 	w.o.Logger.DebugContext(ctx, "thinking frame not sent", "command", cmd.Name, "err", err)
@@ -70,6 +72,7 @@ func (w *Worker) thinkLater(ctx context.Context, cmd *busv1.Command) (stop func(
 			w.o.Logger.DebugContext(ctx, "thinking frame not sent", "command", cmd.Name, "err", err)
 		} else {
 			w.deferred.Inc()
+			w.announce(ctx, bus.SubjectAcknowledged, cmd.InteractionId)
 		}
 	})
 	return func() { t.Stop() }

@@ -182,6 +182,17 @@ func (w *Worker) noteRefusal(ctx context.Context, err error) {
 	}
 }
 
+// announce tells the gateways about an interaction (bus.SubjectStarted,
+// bus.SubjectAcknowledged). Best effort: a lost notice costs at most a needless deferral.
+func (w *Worker) announce(ctx context.Context, subject, interactionID string) {
+	if interactionID == "" {
+		return
+	}
+	if err := w.o.Bus.Conn().Publish(subject, []byte(interactionID)); err != nil {
+		w.o.Logger.DebugContext(ctx, "interaction notice not sent", "subject", subject, "interaction_id", interactionID, "err", err)
+	}
+}
+
 // interactionTokenTTL is how long Discord accepts answers to an interaction.
 const interactionTokenTTL = 15 * time.Minute
 
@@ -271,10 +282,9 @@ func (w *Worker) handle(ctx context.Context, cmd *busv1.Command, firstDelivery b
 	start := time.Now()
 	if cmd.InteractionId != "" && cmd.Source == busv1.Source_SOURCE_SLASH {
 		// From here the 3 seconds are this worker's to keep (thinkLater); the gateway
-		// holds open only the interactions nobody has picked up yet.
-		if err := w.o.Bus.Conn().Publish(bus.SubjectStarted, []byte(cmd.InteractionId)); err != nil {
-			w.o.Logger.DebugContext(ctx, "start of a command not announced", "event_id", cmd.Id, "err", err)
-		}
+		// holds open only the interactions nobody has picked up yet, or that their worker
+		// could not acknowledge in time.
+		w.announce(ctx, bus.SubjectStarted, cmd.InteractionId)
 	}
 	ctx, span := w.tracer.Start(ctx, "command "+cmd.Name, trace.WithAttributes(
 		attribute.String("novera.command", cmd.Name),
@@ -459,6 +469,9 @@ func (w *Worker) deliverFrom(ctx context.Context, eventID string, actions []Acti
 	for i := from; i < len(actions); i++ {
 		err := perform(ctx, w.o.Discord, &actions[i], nonceFor(eventID, i))
 		if err == nil {
+			if actions[i].Kind == Respond {
+				w.announce(ctx, bus.SubjectAcknowledged, actions[i].InteractionID)
+			}
 			continue
 		}
 		w.noteRefusal(ctx, err)

@@ -25,14 +25,20 @@ import (
 // Discord's 40060 and becomes an edit of that response (discord.Client.Answer).
 //
 // Only interactions at risk are deferred this way: those no worker has started on yet
-// (workers announce the start on bus.SubjectStarted). That covers a command not yet on
-// the stream, one lost to a NATS restart, and one waiting behind a backlog longer than
-// the workers can take in time. On a healthy bus with workers keeping up the gateway sends
-// nothing, and a worker's ephemeral answers stay ephemeral.
+// (workers announce the start on bus.SubjectStarted) by guardAfter, which covers a command
+// not yet on the stream, one lost to a NATS restart, and one waiting behind a backlog; and
+// those started but still without a first response by guardStarted (workers announce it on
+// bus.SubjectAcknowledged), whose worker cannot reach Discord (the REST proxy failing
+// over, say). On a healthy bus with workers keeping up the gateway sends nothing, and a
+// worker's ephemeral answers stay ephemeral.
 
 const (
 	// guardAfter is the age past which an interaction at risk is deferred by the gateway.
 	guardAfter = 1500 * time.Millisecond
+	// guardStarted is the age past which an interaction a worker started but has not
+	// acknowledged is deferred by the gateway: the worker's own thinking frame (at 0.5 s)
+	// would have acknowledged it long before.
+	guardStarted = 2300 * time.Millisecond
 	// guardUntil is the age past which the gateway stops watching (too late to help).
 	guardUntil = 2900 * time.Millisecond
 	// guardTick is how often the watch runs.
@@ -183,6 +189,17 @@ func (g *deadlineGuard) started(id string) {
 	}
 }
 
+// acknowledged records that Discord has the interaction's first response: it can no longer
+// expire, so the guard forgets it.
+func (g *deadlineGuard) acknowledged(id string) {
+	if g == nil {
+		return
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	delete(g.pending, id)
+}
+
 // run checks the watched interactions every guardTick until ctx ends, then waits for the
 // deferrals it started.
 func (g *deadlineGuard) run(ctx context.Context) {
@@ -233,7 +250,9 @@ func (g *deadlineGuard) due(now time.Time) []*guardedInteraction {
 		switch {
 		case age >= guardUntil:
 			delete(g.pending, id)
-		case atRisk && age >= guardAfter:
+		case atRisk && age >= guardAfter, age >= guardStarted:
+			// Past guardStarted even a started interaction is at risk: it would have been
+			// forgotten when its worker acknowledged it.
 			delete(g.pending, id)
 			out = append(out, p)
 		}

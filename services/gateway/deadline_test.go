@@ -79,6 +79,24 @@ func TestDeadlineGuardDefersOnlyAtRisk(t *testing.T) {
 	if due := ids(g.due(at.Add(probeStale))); !due["stuck"] || !due["published"] {
 		t.Fatalf("with the probe stale: deferred %v", due)
 	}
+	// A started interaction its worker acknowledged is forgotten; one it did not (the
+	// worker cannot reach Discord) is deferred at guardStarted.
+	for _, id := range []string{"acknowledged", "silent"} {
+		g.arrive(id, "t-"+id, now)
+		g.published(id)
+		g.started(id)
+	}
+	g.acknowledged("acknowledged")
+	at = now.Add(guardStarted - time.Millisecond)
+	probed(true, 1, at)
+	if due := g.due(at); len(due) != 0 {
+		t.Fatalf("deferred before guardStarted: %v", ids(due))
+	}
+	at = now.Add(guardStarted)
+	probed(true, 1, at)
+	if due := ids(g.due(at)); !due["silent"] || len(due) != 1 {
+		t.Fatalf("deferred at guardStarted: %v", due)
+	}
 	if due := g.due(now.Add(guardUntil)); len(due) != 0 || len(g.pending) != 0 {
 		t.Fatalf("past guardUntil: deferred %v, still watching %d", ids(due), len(g.pending))
 	}

@@ -212,6 +212,11 @@ func (s *Service) Run(ctx context.Context) error {
 		return fmt.Errorf("gateway: subscribe to %s: %w", bus.SubjectStarted, err)
 	}
 	defer func() { _ = startedSub.Unsubscribe() }()
+	ackSub, err := s.o.Bus.Conn().Subscribe(bus.SubjectAcknowledged, func(m *nats.Msg) { s.guard.acknowledged(string(m.Data)) })
+	if err != nil {
+		return fmt.Errorf("gateway: subscribe to %s: %w", bus.SubjectAcknowledged, err)
+	}
+	defer func() { _ = ackSub.Unsubscribe() }()
 	guardCtx, stopGuard := context.WithCancel(context.WithoutCancel(ctx))
 	guardDone := make(chan struct{})
 	go func() {

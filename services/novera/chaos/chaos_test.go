@@ -23,7 +23,7 @@ type chaosConfig struct {
 	seed     uint64  // CHAOS_SEED: the random plan (default: from the clock, printed)
 }
 
-func loadConfig(t *testing.T) chaosConfig {
+func loadConfig(t *testing.T, restProxy bool) chaosConfig {
 	c := chaosConfig{commands: 600, rate: 40, seed: uint64(time.Now().UnixNano())}
 	num := func(name string, def float64) float64 {
 		v := os.Getenv(name)
@@ -38,7 +38,7 @@ func loadConfig(t *testing.T) chaosConfig {
 	}
 	c.commands = int(num("CHAOS_COMMANDS", float64(c.commands)))
 	c.rate = num("CHAOS_RATE", c.rate)
-	c.kills = int(num("CHAOS_KILLS", float64(max(len(killTargets()), c.commands/250))))
+	c.kills = int(num("CHAOS_KILLS", float64(max(len(killTargets(restProxy)), c.commands/250))))
 	c.seed = uint64(num("CHAOS_SEED", float64(c.seed)))
 	if c.commands == 0 || c.rate == 0 {
 		t.Fatal("CHAOS_COMMANDS and CHAOS_RATE must be above 0")
@@ -49,20 +49,31 @@ func loadConfig(t *testing.T) chaosConfig {
 // killTargets are what the harness kills: each kind at least once per run. A "term:"
 // target is a graceful restart instead (SIGTERM, as a rolling deploy does), which must lose
 // nothing either.
-func killTargets() []string {
-	return append([]string{"gateway", "nats", "postgres", "term:gateway", "term:worker"}, workerServices...)
+func killTargets(restProxy bool) []string {
+	t := append([]string{"gateway", "nats", "postgres", "term:gateway", "term:worker"}, workerServices...)
+	if restProxy {
+		t = append(t, "rest", "rest", "term:rest")
+	}
+	return t
 }
 
 // TestChaos drives the mixed load while killing processes, then checks every answer and
 // every database effect.
-func TestChaos(t *testing.T) {
-	cfg := loadConfig(t)
-	t.Logf("chaos: %d inputs at %.0f/s, %d kills, seed %d", cfg.commands, cfg.rate, cfg.kills, cfg.seed)
+func TestChaos(t *testing.T) { runChaos(t, false) }
+
+// TestChaosThroughRESTProxy is TestChaos with the workers' Discord calls going through the
+// REST proxy's two replicas (services/rest), which the harness kills and restarts too:
+// the proxy in the path loses and doubles nothing either.
+func TestChaosThroughRESTProxy(t *testing.T) { runChaos(t, true) }
+
+func runChaos(t *testing.T, restProxy bool) {
+	cfg := loadConfig(t, restProxy)
+	t.Logf("chaos: %d inputs at %.0f/s, %d kills, seed %d, REST proxy %v", cfg.commands, cfg.rate, cfg.kills, cfg.seed, restProxy)
 	s := newSystem(t, systemOptions{sim: discordsim.Options{
 		HeartbeatInterval: time.Second,
 		// Rate limits are their own test; here every request must count.
 		RateLimit: discordsim.RateLimitOptions{Mode: discordsim.RateLimitHeadersOnly},
-	}})
+	}, restProxy: restProxy})
 	ctx := t.Context()
 	failed := true
 	defer func() {
@@ -189,10 +200,10 @@ func (s *system) probe(ctx context.Context) error {
 // chaos kills n processes at random moments over d (every kind at least once, in random
 // order) and restarts each after a short random pause. It returns what it did.
 func (s *system) chaos(ctx context.Context, rng *rand.Rand, n int, d time.Duration) []string {
-	plan := killTargets()
+	plan := killTargets(len(s.rests) > 0)
 	rng.Shuffle(len(plan), func(i, j int) { plan[i], plan[j] = plan[j], plan[i] })
 	for len(plan) < n {
-		all := killTargets()
+		all := killTargets(len(s.rests) > 0)
 		plan = append(plan, all[rng.IntN(len(all))])
 	}
 	plan = plan[:n]
@@ -223,6 +234,8 @@ func (s *system) chaos(ctx context.Context, rng *rand.Rand, n int, d time.Durati
 			p = s.nats
 		case "postgres":
 			p = s.pg.proc
+		case "rest":
+			p = s.rests[rng.IntN(len(s.rests))]
 		default:
 			p = s.workers[target][rng.IntN(2)]
 		}

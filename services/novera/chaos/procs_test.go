@@ -27,7 +27,8 @@ func buildBinaries(t testing.TB, dir string) {
 	start := time.Now()
 	cmd := exec.Command("go", "build", "-o", dir+string(os.PathSeparator),
 		"./services/gateway/cmd/gateway", "./services/fun/cmd/fun", "./services/community/cmd/community",
-		"./services/league/cmd/league", "./services/moderation/cmd/moderation", "./services/novera/chaos/cmd/chaosinfra")
+		"./services/league/cmd/league", "./services/moderation/cmd/moderation", "./services/novera/chaos/cmd/chaosinfra",
+		"./services/rest/cmd/rest")
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "GOFLAGS=-buildvcs=false")
 	if out, err := cmd.CombinedOutput(); err != nil {

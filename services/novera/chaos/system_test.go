@@ -61,6 +61,8 @@ type system struct {
 
 	nats     *proc
 	pg       postgres
+	// rests are the REST proxy's two replicas when the workers go through it.
+	rests    []*proc
 	natsURL  string
 	dbURL    string
 	gateways []*proc
@@ -90,7 +92,13 @@ type systemOptions struct {
 	services []string
 	// shards is the shard count (default 2; with 1 there is no second guild).
 	shards int
+	// restProxy puts the REST proxy (services/rest, two replicas) between the workers and
+	// Discord, as in production: the workers hold no token.
+	restProxy bool
 }
+
+// proxySecret is what the workers show the REST proxy.
+const proxySecret = "chaos-proxy-secret-0123456789"
 
 // newSystem starts the simulator, NATS, PostgreSQL, the workers and the gateways, and waits
 // until both shards are connected. Everything is stopped when the test ends.
@@ -159,13 +167,31 @@ func newSystem(t testing.TB, o systemOptions) *system {
 	}
 	common := append(os.Environ(), "DISCORD_TOKEN="+token, "NATS_URL="+s.natsURL, "DISCORD_API_URL="+s.sim.APIURL(),
 		"DATABASE_URL="+s.dbURL, "ADMIN_ADDR=127.0.0.1:0")
+	workerEnv := common
+	if o.restProxy {
+		ports := []int{freePort(t), freePort(t)}
+		for i, port := range ports {
+			p := &proc{name: fmt.Sprintf("rest-%d", i), bin: filepath.Join(s.bin, "rest"),
+				env: append(append([]string{}, common...), "DISCORD_PROXY_SECRET="+proxySecret, "DISCORD_UPSTREAM_URL="+s.sim.APIURL(),
+					fmt.Sprintf("REST_ADDR=127.0.0.1:%d", port), fmt.Sprintf("REST_INSTANCE=rest-%d", i)),
+				logPath: filepath.Join(logs, fmt.Sprintf("rest-%d.log", i))}
+			s.rests = append(s.rests, p)
+		}
+		// The workers try the first replica and, refused (a standby's 503, a dead port),
+		// the other: the lease decides which one is active, whichever was killed last.
+		url := func(port int) string { return fmt.Sprintf("http://127.0.0.1:%d/api/v10", port) }
+		workerEnv = func(first, second int) []string {
+			return append(append([]string{}, common...), "DISCORD_TOKEN=", "DISCORD_PROXY_SECRET="+proxySecret,
+				"DISCORD_API_URL="+url(first), "DISCORD_API_FALLBACK_URLS="+url(second))
+		}(ports[0], ports[1])
+	}
 	services := o.services
 	if services == nil {
 		services = workerServices
 	}
 	for _, name := range services {
 		for i := range 2 {
-			p := &proc{name: fmt.Sprintf("%s-%d", name, i), bin: filepath.Join(s.bin, name), env: common,
+			p := &proc{name: fmt.Sprintf("%s-%d", name, i), bin: filepath.Join(s.bin, name), env: workerEnv,
 				logPath: filepath.Join(logs, fmt.Sprintf("%s-%d.log", name, i))}
 			s.workers[name] = append(s.workers[name], p)
 		}
@@ -202,9 +228,9 @@ func newSystem(t testing.TB, o systemOptions) *system {
 	return s
 }
 
-// all lists the service processes: workers, then gateways.
+// all lists the service processes: REST proxies, workers, then gateways.
 func (s *system) all() []*proc {
-	var out []*proc
+	out := append([]*proc{}, s.rests...)
 	for _, name := range workerServices {
 		out = append(out, s.workers[name]...)
 	}
