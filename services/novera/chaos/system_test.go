@@ -59,8 +59,8 @@ type system struct {
 	// guild2 lives on the other shard, so both gateways carry traffic.
 	guild2 guild2
 
-	nats     *proc
-	pg       postgres
+	nats *proc
+	pg   postgres
 	// rests are the REST proxy's two replicas when the workers go through it.
 	rests    []*proc
 	natsURL  string
