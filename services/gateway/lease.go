@@ -251,7 +251,7 @@ func (sl *shardLease) release(ctx context.Context) {
 
 // identifyLimiter paces identifies across every gateway process: Discord allows one
 // identify per max_concurrency bucket (shard_id % max_concurrency) per 5 seconds. Each
-// identify first takes the bucket's lease for 5 s, and a lease is never released early:
+// identify first takes the bucket's lease for 5 s (and a slack), and a lease is never released early:
 // its expiry is the pacing. It also waits out an exhausted session_start_limit.
 type identifyLimiter struct {
 	store          *leaseStore
@@ -262,6 +262,12 @@ type identifyLimiter struct {
 
 // identifyInterval is Discord's identify pacing per bucket.
 const identifyInterval = 5 * time.Second
+
+// identifySlack lengthens a bucket's lease beyond identifyInterval: Discord counts from
+// when it receives an identify, which comes after the lease is taken (the connection, its
+// HELLO, a busy machine), so a lease of exactly 5 s let the next process's identify arrive
+// a little early and be refused.
+const identifySlack = time.Second
 
 // Wait implements dgw.IdentifyLimiter.
 func (il *identifyLimiter) Wait(ctx context.Context, shardID int) error {
@@ -289,7 +295,7 @@ func (il *identifyLimiter) Wait(ctx context.Context, shardID int) error {
 		var cur leaseRecord
 		switch {
 		case errors.Is(err, jetstream.ErrKeyNotFound):
-			b, _ := json.Marshal(leaseRecord{Holder: il.store.holder, Expires: time.Now().Add(identifyInterval).UnixMilli()})
+			b, _ := json.Marshal(leaseRecord{Holder: il.store.holder, Expires: time.Now().Add(identifyInterval + identifySlack).UnixMilli()})
 			if _, err := il.store.kv.Create(ctx, key, b); err == nil {
 				return nil
 			} else if !errors.Is(err, jetstream.ErrKeyExists) {
@@ -307,7 +313,7 @@ func (il *identifyLimiter) Wait(ctx context.Context, shardID int) error {
 				}
 				continue
 			}
-			b, _ := json.Marshal(leaseRecord{Holder: il.store.holder, Expires: time.Now().Add(identifyInterval).UnixMilli()})
+			b, _ := json.Marshal(leaseRecord{Holder: il.store.holder, Expires: time.Now().Add(identifyInterval + identifySlack).UnixMilli()})
 			if _, err := il.store.kv.Update(ctx, key, b, e.Revision()); err == nil {
 				return nil
 			} else if !isRevisionMismatch(err) {
