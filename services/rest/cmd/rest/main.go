@@ -50,22 +50,26 @@ func run(ctx context.Context, env *config.Env, listening func(addr, admin string
 		return err
 	}
 	defer a.Close(context.WithoutCancel(ctx))
-	nc, err := nats.Connect(natsURL, nats.Name("novera-rest"), nats.MaxReconnects(-1))
-	if err != nil {
-		return fmt.Errorf("rest: connect to NATS: %w", err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		return fmt.Errorf("rest: JetStream: %w", err)
-	}
 	// The replica's own lifetime: cancelled only after the clean hand-over below.
 	life, kill := context.WithCancel(context.WithoutCancel(ctx))
 	defer kill()
-	p, err := rest.New(life, rest.Options{Config: cfg, JetStream: js, Logger: a.Log, Telemetry: a.Tel, Metrics: a.Admin.Registry})
-	if err != nil {
-		return err
+	// NATS restarting while the proxy starts is waited out, as every service does: a
+	// replica must not exit (and leave its workers one address short) for that.
+	var nc *nats.Conn
+	var p *rest.Proxy
+	for wait := 200 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
+		nc, p, err = start(life, natsURL, rest.Options{Config: cfg, Logger: a.Log, Telemetry: a.Tel, Metrics: a.Admin.Registry})
+		if err == nil {
+			break
+		}
+		a.Log.Warn("NATS not ready yet; waiting", "err", err, "retry_in", wait)
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
 	}
+	defer nc.Close()
 	// Ready means "send me traffic": only the active replica, so that a Kubernetes
 	// Service in front of both reaches the one that sends.
 	a.Health.Ready("rest.active", func(context.Context) error {
@@ -106,4 +110,24 @@ func run(ctx context.Context, env *config.Env, listening func(addr, admin string
 	}
 	kill()
 	return err
+}
+
+// start connects to NATS and starts the proxy on it.
+func start(ctx context.Context, natsURL string, o rest.Options) (*nats.Conn, *rest.Proxy, error) {
+	nc, err := nats.Connect(natsURL, nats.Name("novera-rest"), nats.MaxReconnects(-1))
+	if err != nil {
+		return nil, nil, fmt.Errorf("rest: connect to NATS: %w", err)
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		nc.Close()
+		return nil, nil, fmt.Errorf("rest: JetStream: %w", err)
+	}
+	o.JetStream = js
+	p, err := rest.New(ctx, o)
+	if err != nil {
+		nc.Close()
+		return nil, nil, err
+	}
+	return nc, p, nil
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"net"
 	"net/http"
 	"testing"
 	"time"
@@ -14,6 +16,7 @@ import (
 	"github.com/novera-bot/novera/libs/discord"
 	"github.com/novera-bot/novera/libs/discordsim"
 	"github.com/novera-bot/novera/libs/discordsim/simtest"
+	"github.com/novera-bot/novera/libs/natsembed"
 	"github.com/novera-bot/novera/libs/natsembed/natstest"
 	"github.com/novera-bot/novera/services/rest"
 )
@@ -92,5 +95,44 @@ func TestRunServesAndHandsOver(t *testing.T) {
 	}
 	if json.Unmarshal(e.Value(), &lease); !lease.Released {
 		t.Errorf("lease after a clean stop: %s; want released", e.Value())
+	}
+}
+
+// TestRunWaitsForNATS: a replica started while NATS is away (restarting) waits for it and
+// then serves, instead of exiting.
+func TestRunWaitsForNATS(t *testing.T) {
+	sim, _ := simtest.Start(t, discordsim.Options{})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close() // nothing listens there until the server starts below
+	env := config.FromMap(map[string]string{"DISCORD_TOKEN": sim.Token(), "DISCORD_PROXY_SECRET": "a-secret-of-some-length",
+		"DISCORD_UPSTREAM_URL": sim.APIURL(), "NATS_URL": fmt.Sprintf("nats://127.0.0.1:%d", port),
+		"REST_ADDR": "127.0.0.1:0", "ADMIN_ADDR": "127.0.0.1:0"})
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	listening := make(chan struct{}, 1)
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, env, func(string, string) { listening <- struct{}{} }) }()
+	select {
+	case err := <-done:
+		t.Fatalf("run gave up without NATS: %v", err)
+	case <-listening:
+		t.Fatal("listening without NATS")
+	case <-time.After(time.Second):
+	}
+	natstest.StartServer(t, natsembed.Options{Port: port})
+	select {
+	case <-listening:
+	case err := <-done:
+		t.Fatalf("run: %v", err)
+	case <-time.After(15 * time.Second):
+		t.Fatal("not serving 15 s after NATS came up")
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("run after a clean stop: %v", err)
 	}
 }
