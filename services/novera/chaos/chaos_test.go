@@ -61,11 +61,6 @@ func killTargets(restProxy bool) []string {
 // every database effect.
 func TestChaos(t *testing.T) { runChaos(t, false) }
 
-// TestChaosThroughRESTProxy is TestChaos with the workers' Discord calls going through the
-// REST proxy's two replicas (services/rest), which the harness kills and restarts too:
-// the proxy in the path loses and doubles nothing either.
-func TestChaosThroughRESTProxy(t *testing.T) { runChaos(t, true) }
-
 func runChaos(t *testing.T, restProxy bool) {
 	cfg := loadConfig(t, restProxy)
 	t.Logf("chaos: %d inputs at %.0f/s, %d kills, seed %d, REST proxy %v", cfg.commands, cfg.rate, cfg.kills, cfg.seed, restProxy)
