@@ -84,13 +84,13 @@ func BenchmarkIngestChat(b *testing.B) {
 	b.ResetTimer()
 	cpu0 := cpuTime()
 	b.SetParallelism(4)
-	var next int64
+	var next atomic.Int64
 	b.RunParallel(func(pb *testing.PB) {
 		// Each goroutine is a shard with its pipe; the benchmark ends when every ack is in.
 		pipe := newShardPipe(svc)
 		defer pipe.close(time.Minute)
 		for pb.Next() {
-			id := int(atomicAdd(&next))
+			id := int(next.Add(1))
 			d := dgw.Dispatch{Type: "MESSAGE_CREATE", Seq: int64(id), Data: chatMessage(id), ShardID: id % 4, SessionID: "s", ReceivedAt: time.Now()}
 			if err := svc.receive(ctx, d, viaGateway, pipe); err != nil {
 				b.Fatal(err)
@@ -110,5 +110,3 @@ func cpuTime() time.Duration {
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
-
-func atomicAdd(p *int64) int64 { return atomic.AddInt64(p, 1) }

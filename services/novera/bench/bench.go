@@ -334,7 +334,7 @@ type proc struct {
 }
 
 // spawn starts a binary with env, its output in dir/<name>.log.
-func spawn(ctx context.Context, e systemEnv, name, binary string, env []string, args ...string) (*proc, error) {
+func spawn(e systemEnv, name, binary string, env []string, args ...string) (*proc, error) {
 	if err := os.MkdirAll(e.dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -422,7 +422,7 @@ func startNoveraOne(ctx context.Context, e systemEnv) (*system, error) {
 		return nil, err
 	}
 	env := append(noveraEnv(e, admin), "NOVERA_DATA_DIR="+filepath.Join(e.dir, "data"))
-	p, err := spawn(ctx, e, "novera", "novera", env)
+	p, err := spawn(e, "novera", "novera", env)
 	if err != nil {
 		return nil, err
 	}
@@ -449,7 +449,7 @@ func startNoveraSeparate(ctx context.Context, e systemEnv, proxied bool) (*syste
 	}
 	_, port, _ := net.SplitHostPort(natsAddr)
 	s := &system{novera: true}
-	nats, err := spawn(ctx, e, "nats", "chaosinfra", nil, "nats", "-port", port, "-store", filepath.Join(e.dir, "nats"))
+	nats, err := spawn(e, "nats", "chaosinfra", nil, "nats", "-port", port, "-store", filepath.Join(e.dir, "nats"))
 	if err != nil {
 		return nil, err
 	}
@@ -471,7 +471,7 @@ func startNoveraSeparate(ctx context.Context, e systemEnv, proxied bool) (*syste
 			s.stop()
 			return nil, err
 		}
-		p, err := spawn(ctx, e, "rest", "rest", []string{"DISCORD_TOKEN=" + e.sim.Token(), "DISCORD_PROXY_SECRET=" + proxySecret,
+		p, err := spawn(e, "rest", "rest", []string{"DISCORD_TOKEN=" + e.sim.Token(), "DISCORD_PROXY_SECRET=" + proxySecret,
 			"NATS_URL=" + natsURL, "DISCORD_UPSTREAM_URL=" + e.sim.APIURL(), "REST_ADDR=" + restAddr, "ADMIN_ADDR=" + admin,
 			"REST_GLOBAL_LIMIT=" + strconv.Itoa(globalLimit)})
 		if err != nil {
@@ -498,7 +498,7 @@ func startNoveraSeparate(ctx context.Context, e systemEnv, proxied bool) (*syste
 		if name != "gateway" {
 			env = append(env, workerEnv...)
 		}
-		p, err := spawn(ctx, e, name, name, env)
+		p, err := spawn(e, name, name, env)
 		if err != nil {
 			s.stop()
 			return nil, err
