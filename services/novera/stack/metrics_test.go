@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Every metric the Grafana dashboard queries is served on /metrics once the stack has
@@ -27,18 +28,15 @@ func TestDashboardMetricsExist(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := http.Get("http://" + e.stack.Admin.Addr() + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	served := map[string]bool{}
-	for _, line := range strings.Split(string(body), "\n") {
-		if name, _, ok := strings.Cut(line, " "); ok && !strings.HasPrefix(line, "#") {
-			name, _, _ = strings.Cut(name, "{")
-			served[name] = true
+	// The answer reaches the simulator before the worker records the command's duration,
+	// so the histogram may appear a moment after the last reply: scrape until it is there.
+	var served map[string]bool
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		served = scrape(t, "http://"+e.stack.Admin.Addr()+"/metrics")
+		if served["novera_command_duration_seconds_count"] || time.Now().After(deadline) {
+			break
 		}
+		time.Sleep(50 * time.Millisecond)
 	}
 	queried := regexp.MustCompile(`\b(novera_[a-z_]+|pgxpool_[a-z_]+|process_[a-z_]+|go_goroutines)\b`).FindAllString(string(dashboard), -1)
 	if len(queried) < 10 {
@@ -62,4 +60,26 @@ func TestDashboardMetricsExist(t *testing.T) {
 			t.Errorf("the dashboard queries %s, which /metrics does not serve", m)
 		}
 	}
+}
+
+// scrape returns the names of the samples a /metrics endpoint serves.
+func scrape(t *testing.T, url string) map[string]bool {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := map[string]bool{}
+	for _, line := range strings.Split(string(body), "\n") {
+		if name, _, ok := strings.Cut(line, " "); ok && !strings.HasPrefix(line, "#") {
+			name, _, _ = strings.Cut(name, "{")
+			served[name] = true
+		}
+	}
+	return served
 }
