@@ -5,6 +5,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -33,11 +34,23 @@ func Open(ctx context.Context, pool *pgxpool.Pool) (*Store, error) {
 
 // Get returns a guild's configuration with defaults for everything it never set.
 func (s *Store) Get(ctx context.Context, guildID string) (*Config, error) {
+	return GetIn(ctx, s.pool, guildID)
+}
+
+// Queryer is a pool or a transaction.
+type Queryer interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// GetIn is Get on the caller's transaction. Code that holds a transaction must read
+// through it: asking the pool for a second connection while holding one deadlocks once
+// every connection is held that way.
+func GetIn(ctx context.Context, db Queryer, guildID string) (*Config, error) {
 	c := Defaults(guildID)
 	if guildID == "" {
 		return c, nil
 	}
-	rows, err := s.pool.Query(ctx, `SELECT key, value FROM guildconfig.guild_settings WHERE guild_id = $1`, guildID)
+	rows, err := db.Query(ctx, `SELECT key, value FROM guildconfig.guild_settings WHERE guild_id = $1`, guildID)
 	if err != nil {
 		return nil, fmt.Errorf("guildconfig: read %s: %w", guildID, err)
 	}

@@ -3,6 +3,7 @@ package league
 import (
 	"context"
 	"fmt"
+	"github.com/novera-bot/novera/libs/guildconfig"
 	"slices"
 	"strconv"
 	"strings"
@@ -160,8 +161,12 @@ func (s *service) rankRoleIDs(ctx context.Context, r *worker.Request) (roles []s
 			}
 			roles[i] = created.ID
 		}
-		// Remember it, so the next rankings neither searches nor creates a second one.
-		if _, err := s.config.Set(ctx, r.Cmd.GuildId, "role."+key, roles[i], "league"); err != nil {
+		// Remember it, so the next rankings neither searches nor creates a second one. In
+		// the command's transaction: it already holds a pool connection, and asking the
+		// pool for another while holding one deadlocks once every connection is held by
+		// such a command. Should the transaction roll back, the next one finds the role
+		// by name above.
+		if _, err := guildconfig.SetIn(ctx, r.Tx, r.Cmd.GuildId, "role."+key, roles[i], "league"); err != nil {
 			return nil, nil, fmt.Errorf("remember role %s: %w", want, err)
 		}
 	}

@@ -84,7 +84,7 @@ func (s *service) judge(ctx context.Context, tx pgx.Tx, ev *busv1.Event, m *wire
 	if !res.Hit() {
 		return nil
 	}
-	cfg, err := s.config.Get(ctx, m.GuildID)
+	cfg, err := guildconfig.GetIn(ctx, tx, m.GuildID)
 	if err != nil {
 		return fmt.Errorf("read guild config: %w", err)
 	}

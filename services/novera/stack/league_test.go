@@ -19,6 +19,7 @@ import (
 	"github.com/novera-bot/novera/libs/bus"
 	busv1 "github.com/novera-bot/novera/libs/buspb/novera/bus/v1"
 	"github.com/novera-bot/novera/libs/discordsim"
+	"github.com/novera-bot/novera/libs/discordsim/load"
 	"github.com/novera-bot/novera/libs/discordsim/simtest"
 	"github.com/novera-bot/novera/libs/guildconfig"
 	"github.com/novera-bot/novera/libs/natsembed/natstest"
@@ -654,4 +655,44 @@ func TestLeagueRankingsAt200MembersUnderRateLimits(t *testing.T) {
 		t.Logf("no 429 met in this run")
 	}
 	t.Logf("%d additions, %d removals, %d answered 429", len(puts), len(deletes), len(limited))
+}
+
+// Many servers' first rankings at once: each remembers the rank roles it found or made
+// inside its own transaction. (Remembering them on another pool connection while the
+// transaction held one deadlocked the pool as soon as as many first rankings ran as it
+// had connections: the benchmark's mixed load found it.)
+func TestLeagueConcurrentFirstRankings(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end: starts the whole stack")
+	}
+	e := newEnv(t)
+	targets, err := load.Setup(e.sim, 2*store.DefaultMaxConns, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	xs := make([]*discordsim.Exchange, len(targets))
+	for i, tg := range targets {
+		if xs[i], err = e.sim.Slash(ctx, discordsim.SlashRequest{GuildID: tg.Guild, ChannelID: tg.Channel, UserID: tg.Users[0], Text: "/rankings"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, x := range xs {
+		r, err := x.WaitAnswer(ctx)
+		if err != nil {
+			t.Fatalf("rankings in guild %d: %v", i, err)
+		}
+		if isRefusal(r) || len(r.Message.Embeds) == 0 {
+			t.Errorf("rankings in guild %d: %s", i, text(r))
+		}
+	}
+	var remembered int
+	if err := e.pool.QueryRow(ctx, `SELECT count(*) FROM guildconfig.guild_settings WHERE key LIKE 'role.rank%' AND guild_id <> $1`,
+		e.demo.GuildID.String()).Scan(&remembered); err != nil {
+		t.Fatal(err)
+	}
+	if want := 10 * len(targets); remembered != want {
+		t.Errorf("%d rank roles remembered, want %d", remembered, want)
+	}
 }
