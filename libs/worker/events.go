@@ -35,6 +35,12 @@ type EventConsumer struct {
 	// Concurrency bounds events in flight (default 8); 1 keeps the stream's order, for
 	// handlers where a later event depends on an earlier one.
 	Concurrency int
+	// Idempotent, if set, applies instead of the handler the events whose effect is the
+	// same however often it is applied (setting a value, never adding to one) and reports
+	// whether it did. Those skip the transaction and the handled record: one statement and
+	// one round trip instead of three, and no handled row to keep and prune. Events it
+	// reports false for go to the handler, exactly once.
+	Idempotent func(ctx context.Context, db store.Querier, ev *busv1.Event) (bool, error)
 
 	deps    Deps
 	service string
@@ -99,6 +105,15 @@ func (c *EventConsumer) handle(ctx context.Context, m bus.Msg) error {
 	}
 	if c.Keep != nil && !c.Keep(&ev) {
 		return nil
+	}
+	if c.Idempotent != nil {
+		done, err := c.Idempotent(ctx, c.deps.Pool, &ev)
+		if err != nil {
+			return fmt.Errorf("apply %s %s: %w", ev.Type, ev.Id, err)
+		}
+		if done {
+			return nil
+		}
 	}
 	return c.Handle(ctx, &ev)
 }

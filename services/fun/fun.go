@@ -26,7 +26,7 @@ func New(ctx context.Context, deps worker.Deps) (*worker.Worker, error) {
 	}
 	// A reaction must meet its message's tier link, made by the earlier MESSAGE_CREATE:
 	// keep the stream's order.
-	tiers.Keep, tiers.Concurrency = tierEvent, 1
+	tiers.Keep, tiers.Idempotent, tiers.Concurrency = tierEvent, linkReply, 1
 	return deps.Build(ctx, Schema, store.Sub(migrationFiles, "migrations"), map[string]worker.Handler{
 		"headpat":  headpat,
 		"spank":    spank,

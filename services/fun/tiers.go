@@ -11,6 +11,7 @@ import (
 
 	busv1 "github.com/novera-bot/novera/libs/buspb/novera/bus/v1"
 	"github.com/novera-bot/novera/libs/persona"
+	"github.com/novera-bot/novera/libs/store"
 	"github.com/novera-bot/novera/libs/worker"
 )
 
@@ -96,26 +97,38 @@ type reaction struct {
 	} `json:"member"`
 }
 
-// learnTiers links posted replies to their tiers and scores reactions, exactly once per
-// event (the consumer records each event with these writes).
+// linkReply ties one of the bot's messages to the tier its reply was given. Setting the
+// message id is idempotent, so it needs no transaction of its own nor a handled record:
+// this runs for every answer the bot sends, and a commit is what it would wait for.
+func linkReply(ctx context.Context, db store.Querier, ev *busv1.Event) (bool, error) {
+	if ev.Type != "MESSAGE_CREATE" {
+		return false, nil
+	}
+	var m botMessage
+	if err := json.Unmarshal(ev.Raw, &m); err != nil || !m.Author.Bot {
+		return true, nil
+	}
+	event := ""
+	if m.InteractionMetadata != nil {
+		event = m.InteractionMetadata.ID
+	} else if n, ok := m.Nonce.(string); ok {
+		event, _, _ = strings.Cut(n, "-") // nonces are <event id>-<action index>
+	}
+	if event == "" {
+		return true, nil
+	}
+	if _, err := db.Exec(ctx, `UPDATE fun.reply_tiers SET message_id = $2 WHERE event_id = $1 AND message_id IS NULL`, event, m.ID); err != nil {
+		return false, fmt.Errorf("link reply %s: %w", m.ID, err)
+	}
+	return true, nil
+}
+
+// learnTiers scores reactions on the bot's replies, exactly once per event (the consumer
+// records each event with these writes). Messages are linkReply's.
 func learnTiers(ctx context.Context, tx pgx.Tx, ev *busv1.Event) error {
 	switch ev.Type {
 	case "MESSAGE_CREATE":
-		var m botMessage
-		if err := json.Unmarshal(ev.Raw, &m); err != nil || !m.Author.Bot {
-			return nil
-		}
-		event := ""
-		if m.InteractionMetadata != nil {
-			event = m.InteractionMetadata.ID
-		} else if n, ok := m.Nonce.(string); ok {
-			event, _, _ = strings.Cut(n, "-") // nonces are <event id>-<action index>
-		}
-		if event == "" {
-			return nil
-		}
-		_, err := tx.Exec(ctx, `UPDATE fun.reply_tiers SET message_id = $2 WHERE event_id = $1 AND message_id IS NULL`, event, m.ID)
-		return err
+		return nil
 	default:
 		var re reaction
 		if err := json.Unmarshal(ev.Raw, &re); err != nil || (re.Member != nil && re.Member.User.Bot) {
