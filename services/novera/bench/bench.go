@@ -7,6 +7,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"github.com/jackc/pgx/v5"
 	"io"
 	"net"
 	"net/http"
@@ -44,6 +45,9 @@ type Options struct {
 	Shards int
 	// Log receives progress lines.
 	Log io.Writer
+	// PGStats loads pg_stat_statements and logs, after each system, the statements
+	// PostgreSQL spent its time on: a profile of the database side.
+	PGStats bool
 }
 
 func (o *Options) defaults() {
@@ -79,9 +83,9 @@ func (o *Options) defaults() {
 	}
 }
 
-// sampleEvery is how often the processes' memory and CPU are read. Reading a process's
-// PSS walks its page tables (PostgreSQL's backends map the shared buffers), so it is not
-// free: at 50 ms the sampler took most of a core from the benchmark it measured.
+// sampleEvery is how often the processes' CPU is read (their PSS, which is not free to
+// read, every pssEvery): at 50 ms a sampler reading both took most of a core from the
+// benchmark it measured.
 const sampleEvery = 500 * time.Millisecond
 
 // globalLimit is the simulator's global request limit per second during the benchmark, and
@@ -133,7 +137,11 @@ func Run(ctx context.Context, o Options) ([]Phase, map[string]time.Duration, err
 	}
 
 	say("starting PostgreSQL (default durability: fsync and synchronous commit on)")
-	pg, err := pglocal.Start(ctx, pglocal.Options{Dir: filepath.Join(work, "pg"), Settings: map[string]string{"max_connections": "300"}})
+	settings := map[string]string{"max_connections": "300"}
+	if o.PGStats {
+		settings["shared_preload_libraries"] = "pg_stat_statements"
+	}
+	pg, err := pglocal.Start(ctx, pglocal.Options{Dir: filepath.Join(work, "pg"), Settings: settings})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -157,6 +165,10 @@ func Run(ctx context.Context, o Options) ([]Phase, map[string]time.Duration, err
 			RateLimit: discordsim.RateLimitOptions{GlobalLimit: globalLimit},
 			// Load runs minutes; the default would hold every REST request in memory.
 			MaxRecordedRequests: 1000, MaxMessagesPerChannel: 200,
+			// Checking every body against Discord's OpenAPI description cost the harness
+			// about a tenth of its CPU; Discord's checks do not run on the bot's machine,
+			// and the conformance tests keep them on.
+			SkipSchemaValidation: true,
 			Gateway: discordsim.GatewayOptions{MaxGuildsPerShard: 2500, MaxConcurrency: 16},
 		})
 		if err := sim.Start(ctx); err != nil {
@@ -228,6 +240,11 @@ func Run(ctx context.Context, o Options) ([]Phase, map[string]time.Duration, err
 			drain(ctx, sim, 2*time.Second, 5*time.Minute)
 		}
 		sys.stop()
+		if o.PGStats {
+			if err := logStatements(ctx, pg.URL(db), o.Log); err != nil {
+				say("%s: pg_stat_statements: %v", name, err)
+			}
+		}
 		if sys.novera {
 			// Start-up on an existing database: the second start of the same shape.
 			d, err := timeStartup(ctx, name, systemEnv{bin: bin, dir: filepath.Join(work, "sys"+strconv.Itoa(i)), sim: sim,
@@ -558,4 +575,39 @@ func waitReadyOrExit(ctx context.Context, p *proc, url string) error {
 		cancel()
 		return fmt.Errorf("%s exited before it was ready (see %s)", p.name, p.out.Name())
 	}
+}
+
+// logStatements writes the statements that took most of PostgreSQL's time in the
+// database at url, with their calls and mean time, and resets the counters.
+func logStatements(ctx context.Context, url string, w io.Writer) error {
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"); err != nil {
+		return err
+	}
+	rows, err := conn.Query(ctx, `SELECT calls, total_exec_time, mean_exec_time, left(regexp_replace(query, '\s+', ' ', 'g'), 110)
+		FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+		ORDER BY total_exec_time DESC LIMIT 25`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	fmt.Fprintf(w, "%10s %12s %9s  %s\n", "calls", "total ms", "mean ms", "statement")
+	for rows.Next() {
+		var calls int64
+		var total, mean float64
+		var q string
+		if err := rows.Scan(&calls, &total, &mean, &q); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "%10d %12.1f %9.3f  %s\n", calls, total, mean, q)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	_, err = conn.Exec(ctx, "SELECT pg_stat_statements_reset()")
+	return err
 }

@@ -67,6 +67,9 @@ func TestReadProc(t *testing.T) {
 	if !st.ok || st.rss <= 0 {
 		t.Fatalf("readProc(self) = %+v", st)
 	}
+	if m := memory(os.Getpid(), st); m <= 0 || m > st.rss*2 {
+		t.Errorf("memory(self) = %d bytes, RSS %d", m, st.rss)
+	}
 	if st := readProc(1 << 30); st.ok {
 		t.Errorf("a process that does not exist read as %+v", st)
 	}

@@ -38,6 +38,7 @@ func run() error {
 	flag.IntVar(&o.Guilds, "guilds", 1000, "simulated guilds")
 	flag.IntVar(&o.Users, "users", 50, "members per guild")
 	flag.IntVar(&o.Shards, "shards", 2, "shards every system runs")
+	flag.BoolVar(&o.PGStats, "pgstats", false, "log the statements PostgreSQL spent its time on, per system (pg_stat_statements)")
 	out := flag.String("out", "BENCHMARKS.md", "file whose generated section gets the table (empty: none)")
 	cpuProfile := flag.String("cpuprofile", "", "write the harness's own CPU profile (simulator and load generator) here")
 	flag.Parse()
