@@ -2,6 +2,8 @@ package discord
 
 import (
 	"context"
+	"errors"
+	"net/http"
 	"testing"
 	"time"
 
@@ -88,6 +90,28 @@ func TestNewValidates(t *testing.T) {
 	for _, cfg := range []Config{{}, {Token: "t", APIURL: "discord.com"}, {Token: "t", APIURL: "ftp://x/y"}} {
 		if _, err := New(cfg); err == nil {
 			t.Errorf("%+v accepted", cfg)
+		}
+	}
+}
+
+// Only a 401 about the bot's own token is Unauthorized: an interaction's token that has
+// expired (401 with code 50027) is that interaction's problem.
+func TestUnauthorized(t *testing.T) {
+	restErr := func(status, code int) error {
+		return &discordgo.RESTError{Response: &http.Response{StatusCode: status}, Message: &discordgo.APIErrorMessage{Code: code}}
+	}
+	for _, tc := range []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"bad bot token", restErr(401, 0), true},
+		{"expired interaction token", restErr(401, CodeInvalidWebhookToken), false},
+		{"missing permissions", restErr(403, CodeMissingPermissions), false},
+		{"network", errors.New("connection refused"), false},
+	} {
+		if got := Unauthorized(tc.err); got != tc.want {
+			t.Errorf("%s: Unauthorized = %v", tc.name, got)
 		}
 	}
 }

@@ -16,6 +16,7 @@ const (
 	CodeUnknownMessage      = 10008
 	CodeCannotDMUser        = 50007
 	CodeMissingPermissions  = 50013
+	CodeInvalidWebhookToken = 50027
 )
 
 // Code returns Discord's JSON error code and HTTP status of err, or zeros.
@@ -46,8 +47,10 @@ func Transient(err error) bool {
 	return status == http.StatusTooManyRequests || status >= 500
 }
 
-// Unauthorized reports a 401: the token is wrong, and nothing will work until it is fixed.
+// Unauthorized reports a 401 about the bot's token: it is wrong, and nothing will work
+// until it is fixed. An interaction's or webhook's own token that has expired (401 with
+// code 50027, after Discord's 15 minutes) says nothing about the bot's.
 func Unauthorized(err error) bool {
-	_, status := Code(err)
-	return status == http.StatusUnauthorized
+	code, status := Code(err)
+	return status == http.StatusUnauthorized && code != CodeInvalidWebhookToken
 }
