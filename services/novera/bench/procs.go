@@ -133,7 +133,7 @@ type sampler struct {
 	peak   []int64
 	start  []map[int]time.Duration // CPU at the phase's start, per pid
 	last   []map[int]time.Duration // latest CPU reading, per pid
-	pssAt  time.Time // when PSS was last read
+	pssAt  time.Time               // when PSS was last read
 	stop   chan struct{}
 	done   chan struct{}
 }
