@@ -20,6 +20,9 @@ type target struct {
 	callback bool
 	// webhook is a token-authenticated webhook call (interaction follow-ups): essential.
 	webhook bool
+	// token: the major parameter holds a token (an interaction's or a webhook's), so the
+	// bucket serves one interaction or webhook token and a handful of requests.
+	token bool
 }
 
 // parseTarget reads a path below the API base ("/channels/1/messages").
@@ -36,12 +39,13 @@ func parseTarget(method, path string) target {
 			t.major = "webhook=" + seg[1]
 			if len(seg) >= 3 {
 				t.major += "/" + tokenHash(seg[2])
-				t.webhook = true
+				t.webhook, t.token = true, true
 			}
 		case "interactions":
 			t.major = "interaction=" + seg[1]
 			if len(seg) >= 3 {
 				t.major += "/" + tokenHash(seg[2])
+				t.token = true
 			}
 			t.callback = len(seg) == 4 && seg[3] == "callback"
 		}

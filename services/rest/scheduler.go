@@ -81,6 +81,10 @@ type bucket struct {
 	// into is where a provisional bucket's queue went when its route's hash was learnt.
 	into     *bucket
 	lastUsed time.Time
+	// token: keyed by an interaction's or webhook's token (target.token). There is one
+	// per interaction, thousands a minute under load; they are pruned soon and not handed
+	// over (state.go).
+	token bool
 }
 
 // ticket is one request's place in a bucket's queue.
@@ -111,7 +115,7 @@ func (s *scheduler) bucketFor(t target, now time.Time) *bucket {
 	}
 	b := s.buckets[key]
 	if b == nil {
-		b = &bucket{key: key, label: t.route, changed: make(chan struct{})}
+		b = &bucket{key: key, label: t.route, changed: make(chan struct{}), token: t.token}
 		s.buckets[key] = b
 	}
 	b.lastUsed = now
@@ -467,13 +471,21 @@ func headerSeconds(h http.Header, name string) time.Duration {
 	return time.Duration(f * float64(time.Second))
 }
 
+// tokenBucketIdle is how long an idle token bucket is kept: an interaction's few calls
+// come within seconds, and a bucket dropped too soon is only learnt again.
+const tokenBucketIdle = 5 * time.Second
+
 // prune forgets idle buckets whose window is over, so the map does not grow with every
-// channel ever seen.
+// channel (and every interaction) ever seen.
 func (s *scheduler) prune(now time.Time, idle time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for k, b := range s.buckets {
-		if len(b.queue) == 0 && b.inflight == 0 && now.Sub(b.lastUsed) > idle && (b.resetAt.IsZero() || now.After(b.resetAt)) {
+		limit := idle
+		if b.token {
+			limit = min(idle, tokenBucketIdle)
+		}
+		if len(b.queue) == 0 && b.inflight == 0 && now.Sub(b.lastUsed) > limit && (b.resetAt.IsZero() || now.After(b.resetAt)) {
 			delete(s.buckets, k)
 		}
 	}

@@ -22,7 +22,10 @@ type snapBucket struct {
 }
 
 // snapshot copies the state worth handing over: buckets with a known limit whose window
-// runs, or ran recently enough that the next one may have begun.
+// runs, or ran recently enough that the next one may have begun. Token buckets are left
+// out: there is one per interaction, and encoding thousands of them five times a second,
+// under the lock every request takes, was most of the proxy's CPU and its latency under
+// load. A new active learns such a bucket again from its first answer.
 func (s *scheduler) snapshot(now time.Time) snapshot {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -31,7 +34,7 @@ func (s *scheduler) snapshot(now time.Time) snapshot {
 		snap.Hashes[k] = v
 	}
 	for _, b := range s.buckets {
-		if b.limit <= 0 || b.into != nil {
+		if b.limit <= 0 || b.into != nil || b.token {
 			continue
 		}
 		if !b.resetAt.IsZero() && now.Sub(b.resetAt) > time.Minute {

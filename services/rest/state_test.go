@@ -2,6 +2,7 @@ package rest
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -111,5 +112,35 @@ func TestGlobalCountsByAnswerTime(t *testing.T) {
 	s.done(tks[1], nil, answered)
 	if next := s.globalNext(answered.Add(span)); !next.Equal(answered.Add(span)) {
 		t.Errorf("slots not free a window after the answers")
+	}
+}
+
+// Token buckets (one per interaction) stay out of the handed-over state and are pruned
+// after a few idle seconds; a channel's bucket is handed over and kept for the minute.
+func TestTokenBucketsNotHandedOver(t *testing.T) {
+	cfg := Config{Token: "t", Secret: testSecret}.withDefaults()
+	s := newScheduler(cfg, func(time.Time) gateState { return gateOpen }, nil)
+	now := time.Now()
+	known := func(method, path string) *bucket {
+		tg := parseTarget(method, path)
+		if !tg.token && strings.Contains(path, "tok") {
+			t.Fatalf("%s %s: token not recognised", method, path)
+		}
+		b := s.bucketFor(tg, now)
+		b.limit, b.remaining, b.window, b.resetAt = 5, 4, time.Second, now.Add(time.Second)
+		return b
+	}
+	channel := known("POST", "/channels/1/messages")
+	for i := range 3 {
+		known("POST", fmt.Sprintf("/interactions/%d/tok%d/callback", i, i))
+		known("PATCH", fmt.Sprintf("/webhooks/9/tok%d/messages/@original", i))
+	}
+	snap := s.snapshot(now)
+	if len(snap.Buckets) != 1 || snap.Buckets[0].Key != channel.key {
+		t.Errorf("snapshot holds %d buckets (%+v), want the channel's only", len(snap.Buckets), snap.Buckets)
+	}
+	s.prune(now.Add(tokenBucketIdle+2*time.Second), time.Minute)
+	if len(s.buckets) != 1 || s.buckets[channel.key] == nil {
+		t.Errorf("%d buckets left after pruning, want the channel's only", len(s.buckets))
 	}
 }
