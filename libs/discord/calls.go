@@ -35,7 +35,12 @@ func (c *Client) Answer(ctx context.Context, appID, interactionID, token string,
 		}
 		d := resp.Data
 		edit := &discordgo.WebhookEdit{Content: &d.Content, Embeds: &d.Embeds, Components: &d.Components, AllowedMentions: d.AllowedMentions}
-		_, err = c.s.InteractionResponseEdit(&discordgo.Interaction{AppID: appID, Token: token}, edit, discordgo.WithContext(ctx))
+		// Not discordgo's InteractionResponseEdit: it files every webhook edit of the bot
+		// under one rate-limit bucket, which discordgo holds locked for each request's whole
+		// round trip, so all deferred answers of a process went out one at a time. Discord
+		// limits webhook calls per token; so does this bucket.
+		uri := discordgo.EndpointInteractionResponseActions(appID, token)
+		_, err = c.s.RequestWithBucketID(http.MethodPatch, uri, edit, uri, discordgo.WithContext(ctx))
 		if err != nil {
 			return fmt.Errorf("discord: edit original response: %w", err)
 		}

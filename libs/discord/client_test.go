@@ -115,3 +115,57 @@ func TestUnauthorized(t *testing.T) {
 		}
 	}
 }
+
+// Deferred answers become edits of the original response; edits of different
+// interactions must not wait for each other. (discordgo's InteractionResponseEdit files
+// them all under one bucket held for each round trip: under load every deferred answer of
+// a process went out one at a time, and the backlog fed itself.)
+func TestAnswerEditsDoNotQueueBehindEachOther(t *testing.T) {
+	sim, _ := simtest.Start(t, discordsim.Options{})
+	c, err := New(Config{Token: sim.Token(), APIURL: sim.APIURL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	app := sim.Application().ID.String()
+	if err := c.OverwriteCommands(ctx, app, "", []*discordgo.ApplicationCommand{{Name: "ping", Description: "ping"}}); err != nil {
+		t.Fatal(err)
+	}
+	const n, delay = 8, 300 * time.Millisecond
+	xs := make([]*discordsim.Exchange, n)
+	for i := range xs {
+		if xs[i], err = sim.Slash(ctx, discordsim.SlashRequest{Text: "/ping"}); err != nil {
+			t.Fatal(err)
+		}
+		deferral := &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource}
+		if err := c.Respond(ctx, xs[i].InteractionID.String(), xs[i].InteractionToken, deferral); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := sim.AddRESTFault(discordsim.RESTFault{Method: "PATCH", Route: "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}", Delay: delay}); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	errs := make(chan error, n)
+	for _, x := range xs {
+		go func() {
+			errs <- c.Answer(ctx, app, x.InteractionID.String(), x.InteractionToken, &discordgo.InteractionResponse{
+				Type: discordgo.InteractionResponseChannelMessageWithSource, Data: &discordgo.InteractionResponseData{Content: "pong"}})
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	// One after another would take n × delay (2.4 s); together, about one delay.
+	if took := time.Since(start); took > n*delay/2 {
+		t.Errorf("%d edits delayed %v each took %v: they queued behind each other", n, delay, took)
+	}
+	for i, x := range xs {
+		r, err := x.WaitAnswer(ctx)
+		if err != nil || r.Message.Content != "pong" {
+			t.Errorf("interaction %d: %+v %v", i, r.Message, err)
+		}
+	}
+}
