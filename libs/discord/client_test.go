@@ -13,20 +13,28 @@ import (
 	"github.com/novera-bot/novera/libs/discordsim/simtest"
 )
 
-func TestClientAgainstSimulator(t *testing.T) {
-	sim, demo := simtest.Start(t, discordsim.Options{})
+// pingClient starts a simulator with a /ping command and a client of it; app is the
+// application id.
+func pingClient(t *testing.T) (sim *discordsim.Server, demo *discordsim.Demo, c *Client, app string) {
+	t.Helper()
+	sim, demo = simtest.Start(t, discordsim.Options{})
 	c, err := New(Config{Token: sim.Token(), APIURL: sim.APIURL()})
 	if err != nil {
 		t.Fatal(err)
 	}
+	app = sim.Application().ID.String()
+	if err := c.OverwriteCommands(t.Context(), app, "", []*discordgo.ApplicationCommand{{Name: "ping", Description: "ping"}}); err != nil {
+		t.Fatal(err)
+	}
+	return sim, demo, c, app
+}
+
+func TestClientAgainstSimulator(t *testing.T) {
+	sim, demo, c, _ := pingClient(t)
 	ctx := t.Context()
 	me, err := c.Me(ctx)
 	if err != nil || me.ID != sim.BotUser().ID.String() {
 		t.Fatalf("Me: %v %v", me, err)
-	}
-	app := sim.Application().ID.String()
-	if err := c.OverwriteCommands(ctx, app, "", []*discordgo.ApplicationCommand{{Name: "ping", Description: "ping"}}); err != nil {
-		t.Fatal(err)
 	}
 
 	// Answering the same interaction twice is success: the second is Discord's 40060.
@@ -121,19 +129,12 @@ func TestUnauthorized(t *testing.T) {
 // them all under one bucket held for each round trip: under load every deferred answer of
 // a process went out one at a time, and the backlog fed itself.)
 func TestAnswerEditsDoNotQueueBehindEachOther(t *testing.T) {
-	sim, _ := simtest.Start(t, discordsim.Options{})
-	c, err := New(Config{Token: sim.Token(), APIURL: sim.APIURL()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sim, _, c, app := pingClient(t)
 	ctx := t.Context()
-	app := sim.Application().ID.String()
-	if err := c.OverwriteCommands(ctx, app, "", []*discordgo.ApplicationCommand{{Name: "ping", Description: "ping"}}); err != nil {
-		t.Fatal(err)
-	}
 	const n, delay = 8, 300 * time.Millisecond
 	xs := make([]*discordsim.Exchange, n)
 	for i := range xs {
+		var err error
 		if xs[i], err = sim.Slash(ctx, discordsim.SlashRequest{Text: "/ping"}); err != nil {
 			t.Fatal(err)
 		}
