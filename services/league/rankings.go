@@ -3,7 +3,6 @@ package league
 import (
 	"context"
 	"fmt"
-	"github.com/novera-bot/novera/libs/guildconfig"
 	"slices"
 	"strconv"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/novera-bot/novera/libs/discord"
+	"github.com/novera-bot/novera/libs/guildconfig"
 	"github.com/novera-bot/novera/libs/persona"
 	"github.com/novera-bot/novera/libs/worker"
 	"github.com/novera-bot/novera/services/league/ledger"

@@ -7,7 +7,6 @@ package bench
 import (
 	"context"
 	"fmt"
-	"github.com/jackc/pgx/v5"
 	"io"
 	"net"
 	"net/http"
@@ -17,6 +16,8 @@ import (
 	"strconv"
 	"syscall"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/novera-bot/novera/libs/discordsim"
 	"github.com/novera-bot/novera/libs/discordsim/load"
