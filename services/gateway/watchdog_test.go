@@ -165,9 +165,11 @@ func TestZombieEveryTimeFailsLivenessAfterTryingToResume(t *testing.T) {
 	})
 	failedAt := time.Now()
 	v := e.shard()
-	// The limit runs from the last acknowledged heartbeat, which came just before the
-	// zombies began.
-	if since := failedAt.Sub(v.Status.LastHeartbeatAck); since < stallAfter || v.Status.LastHeartbeatAck.After(start.Add(simHeartbeat)) {
+	// The limit runs from the last acknowledged heartbeat. That is usually the one just
+	// before the zombies began, but a resumed connection's first heartbeat can be ACKed
+	// before the helper (every 20 ms, later on a busy machine) zombifies it again: CI saw
+	// one 2.5 s in. Either way, no failure before the limit.
+	if since := failedAt.Sub(v.Status.LastHeartbeatAck); since < stallAfter {
 		t.Errorf("liveness failed %s after the last ACK (at %s, zombies from %s), limit %s",
 			since, v.Status.LastHeartbeatAck.Format(time.StampMilli), start.Format(time.StampMilli), stallAfter)
 	}
