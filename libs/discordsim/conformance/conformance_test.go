@@ -168,10 +168,14 @@ func stepResume(t *testing.T, sc *scene, fault discordsim.GatewayFault) {
 		t.Logf("%s says the resume replayed %d dispatches", sc.c.name, *all[len(all)-1].Replayed)
 	}
 	// Dispatches arrive in order, so once the bot has answered a later message every
-	// earlier one has been delivered: only then is "seen once" meaningful.
+	// earlier one has been delivered: only then is "seen once" meaningful. A client may
+	// still run its handlers concurrently (discordgo does, one goroutine per event), so a
+	// handler of an earlier message can report after the ping's: each is awaited briefly.
 	ping(t, sc)
 	for i, id := range ids {
-		n := sc.bot.count(func(r report) bool { return r.Event == "message" && r.ID == id })
+		seen := func(r report) bool { return r.Event == "message" && r.ID == id }
+		_, _ = sc.bot.waitErr(t.Context(), 5*time.Second, seen)
+		n := sc.bot.count(seen)
 		if n != 1 {
 			t.Errorf("message %d (%s) posted during the reconnect was seen %d times, want exactly once", i, id, n)
 		}
