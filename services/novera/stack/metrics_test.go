@@ -2,8 +2,6 @@ package stack
 
 import (
 	"context"
-	"io"
-	"net/http"
 	"os"
 	"regexp"
 	"strings"
@@ -65,17 +63,8 @@ func TestDashboardMetricsExist(t *testing.T) {
 // scrape returns the names of the samples a /metrics endpoint serves.
 func scrape(t *testing.T, url string) map[string]bool {
 	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
 	served := map[string]bool{}
-	for _, line := range strings.Split(string(body), "\n") {
+	for _, line := range strings.Split(getBody(t, url), "\n") {
 		if name, _, ok := strings.Cut(line, " "); ok && !strings.HasPrefix(line, "#") {
 			name, _, _ = strings.Cut(name, "{")
 			served[name] = true

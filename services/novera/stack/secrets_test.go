@@ -155,8 +155,8 @@ func TestSecretsNeverLeak(t *testing.T) {
 	}
 	time.Sleep(500 * time.Millisecond)
 	spanList = e.spans.GetSpans()
-	metrics := leakGet(t, "http://"+e.stack.Admin.Addr()+"/metrics")
-	health := leakGet(t, "http://"+e.stack.Admin.Addr()+"/readyz") + leakGet(t, "http://"+e.stack.Admin.Addr()+"/livez")
+	metrics := getBody(t, "http://"+e.stack.Admin.Addr()+"/metrics")
+	health := getBody(t, "http://"+e.stack.Admin.Addr()+"/readyz") + getBody(t, "http://"+e.stack.Admin.Addr()+"/livez")
 	e.stop()
 
 	// A token Discord refuses: the gateway says so, once, without the token.
@@ -201,7 +201,8 @@ func TestSecretsNeverLeak(t *testing.T) {
 	}
 }
 
-func leakGet(t *testing.T, url string) string {
+// getBody GETs url and returns its body.
+func getBody(t *testing.T, url string) string {
 	t.Helper()
 	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, url, nil)
 	if err != nil {
