@@ -78,7 +78,7 @@ FUZZ_TARGETS := libs/gateway:FuzzDecodeFrame libs/gateway:FuzzZlibStream libs/ga
 CHAOS_COMMANDS ?= 5000
 .PHONY: chaos
 chaos: prerequisites
-	CHAOS_COMMANDS=$(CHAOS_COMMANDS) $(GOTEST) -tags chaosproxy -run 'TestChaos(ThroughRESTProxy)?$$' -v -timeout 60m ./services/novera/chaos/
+	CHAOS_COMMANDS=$(CHAOS_COMMANDS) $(GOTEST) -run 'TestChaos(ThroughRESTProxy)?$$' -v -timeout 60m ./services/novera/chaos/
 
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \

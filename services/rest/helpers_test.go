@@ -94,6 +94,21 @@ func startReplica(t *testing.T, js jetstream.JetStream, sim *discordsim.Server, 
 	return &replica{p: p, url: "http://" + ln.Addr().String() + "/api/v10", reg: reg, kill: kill}
 }
 
+// activeAndStandby starts the simulator and two replicas: a holding the lease, b standing by.
+func activeAndStandby(t *testing.T) (sim *discordsim.Server, a, b *replica) {
+	t.Helper()
+	sim, _ = startSim(t)
+	js := startJetStream(t)
+	a = startReplica(t, js, sim, "a", nil, nil)
+	waitActive(t, a, 5*time.Second)
+	b = startReplica(t, js, sim, "b", nil, nil)
+	time.Sleep(300 * time.Millisecond) // b sees a's lease
+	if b.p.Active() {
+		t.Fatal("b holds the lease; want it standing by")
+	}
+	return sim, a, b
+}
+
 func waitActive(t *testing.T, r *replica, within time.Duration) {
 	t.Helper()
 	deadline := time.Now().Add(within)

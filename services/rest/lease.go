@@ -292,7 +292,21 @@ func (l *lease) release(ctx context.Context) error {
 		return nil
 	}
 	l.onChange(false)
-	if _, err := l.kv.Update(ctx, leaseKey, l.value(true), rev); err != nil {
+	_, err := l.kv.Update(ctx, leaseKey, l.value(true), rev)
+	if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+		// A renewal that timed out here (NATS was away) may have landed and moved the
+		// revision on, or another replica took the lease while we could not renew: only
+		// our own mark is ours to release.
+		var e jetstream.KeyValueEntry
+		if e, err = l.kv.Get(ctx, leaseKey); err == nil {
+			var v leaseValue
+			if json.Unmarshal(e.Value(), &v) != nil || v.Process != l.process || v.Released {
+				return nil
+			}
+			_, err = l.kv.Update(ctx, leaseKey, l.value(true), e.Revision())
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("rest: release lease: %w", err)
 	}
 	return nil

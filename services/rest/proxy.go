@@ -219,7 +219,7 @@ func (p *Proxy) serve(ctx context.Context, w http.ResponseWriter, r *http.Reques
 	deadline := arrived.Add(budget - p.cfg.SendMargin - min(time.Duration(p.slowAnswer.Load()), time.Second))
 	span.SetAttributes(attribute.String("novera.proxy.priority", prio), attribute.Int64("novera.proxy.deadline_ms", budget.Milliseconds()))
 
-	if p.lease.gate(arrived) == gateStandby {
+	if !t.token && p.lease.gate(arrived) == gateStandby {
 		// A standby answers at once, so the client tries the other address; but when the
 		// holder has gone quiet the takeover is near, and holding the request is better.
 		if !p.lease.stale(arrived) {
@@ -274,7 +274,11 @@ func (p *Proxy) serve(ctx context.Context, w http.ResponseWriter, r *http.Reques
 	}
 	ureq.URL.RawQuery = r.URL.RawQuery
 	copyHeaders(ureq.Header, r.Header, requestDrop)
-	ureq.Header.Set("Authorization", "Bot "+p.cfg.Token)
+	if !t.token {
+		// A token route's credential is the token in its path; the bot's is not sent where
+		// it is not needed, so such requests never count as the bot's.
+		ureq.Header.Set("Authorization", "Bot "+p.cfg.Token)
+	}
 	sentAt := time.Now()
 	resp, err := p.client.Do(ureq)
 	recv := time.Now()

@@ -2,10 +2,14 @@ package rest
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/bwmarrin/discordgo"
 
 	"github.com/novera-bot/novera/libs/config"
 	"github.com/novera-bot/novera/libs/discord"
@@ -67,12 +71,7 @@ func TestConfigValidation(t *testing.T) {
 // TestStandbySecretAndRelease: a wrong secret never reaches Discord; the standby answers
 // 503 at once while the active replica is healthy; a clean Release hands over at once.
 func TestStandbySecretAndRelease(t *testing.T) {
-	sim, _ := startSim(t)
-	js := startJetStream(t)
-	a := startReplica(t, js, sim, "a", nil, nil)
-	waitActive(t, a, 5*time.Second)
-	b := startReplica(t, js, sim, "b", nil, nil)
-	time.Sleep(300 * time.Millisecond) // b sees a's lease
+	sim, a, b := activeAndStandby(t)
 
 	get := func(base, secret string) (*http.Response, time.Duration) {
 		ctx, cancel := context.WithTimeout(t.Context(), 3*time.Second)
@@ -121,4 +120,71 @@ func TestStandbySecretAndRelease(t *testing.T) {
 		t.Errorf("b after the hand-over: %d", resp.StatusCode)
 	}
 	t.Logf("clean hand-over in %s", took.Round(time.Millisecond))
+}
+
+// TestInteractionAnswersNeedNoLease: an interaction's callback and the edits of its answer
+// are outside the bot's global limit and have a bucket of their own, so a replica sends
+// them whether or not it holds the lease (a standby here; an active that cannot reach NATS
+// alike), and they never wait for the global limit: 150 answers, each a deferral and an
+// edit, all go through a standby with no 429, and none counts against the global 50/s.
+func TestInteractionAnswersNeedNoLease(t *testing.T) {
+	sim, _, b := activeAndStandby(t)
+	direct, err := discord.New(discord.Config{Token: sim.Token(), APIURL: sim.APIURL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := sim.Application().ID.String()
+	if err := direct.OverwriteCommands(t.Context(), app, "", []*discordgo.ApplicationCommand{{Name: "ping", Description: "ping"}}); err != nil {
+		t.Fatal(err)
+	}
+	const n = 150
+	xs := make([]*discordsim.Exchange, n)
+	for i := range xs {
+		if xs[i], err = sim.Slash(t.Context(), discordsim.SlashRequest{Text: "/ping"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := newClient(t, b.url)
+	before := len(sim.Requests(discordsim.RequestFilter{}))
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for _, x := range xs {
+		wg.Go(func() {
+			id, tok := x.InteractionID.String(), x.InteractionToken
+			deferral := &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource}
+			if err := c.Respond(t.Context(), id, tok, deferral); err != nil {
+				errs <- fmt.Errorf("deferral: %w", err)
+				return
+			}
+			if err := c.Answer(t.Context(), app, id, tok, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseChannelMessageWithSource,
+				Data: &discordgo.InteractionResponseData{Content: "pong"}}); err != nil {
+				errs <- fmt.Errorf("edit: %w", err)
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	for i, x := range xs {
+		if r := x.Replies(); len(r) == 0 || r[len(r)-1].Message.Content != "pong" {
+			t.Errorf("interaction %d: answers %+v; want the edit to pong", i, r)
+			break
+		}
+	}
+	// Answer tries the callback first; Discord refuses it (already acknowledged) and the
+	// answer becomes an edit: three requests each.
+	if got := len(sim.Requests(discordsim.RequestFilter{})) - before; got != 3*n {
+		t.Errorf("Discord saw %d requests; want %d (a deferral, a refused callback and an edit each)", got, 3*n)
+	}
+	if limited := len(sim.Requests(discordsim.RequestFilter{Status: http.StatusTooManyRequests})); limited > 0 {
+		t.Errorf("Discord answered %d requests with 429", limited)
+	}
+	b.p.sched.mu.Lock()
+	global := b.p.sched.globalInflight + len(b.p.sched.answered)
+	b.p.sched.mu.Unlock()
+	if global != 0 {
+		t.Errorf("%d interaction requests counted against the global limit", global)
+	}
 }

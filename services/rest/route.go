@@ -20,8 +20,9 @@ type target struct {
 	callback bool
 	// webhook is a token-authenticated webhook call (interaction follow-ups): essential.
 	webhook bool
-	// token: the major parameter holds a token (an interaction's or a webhook's), so the
-	// bucket serves one interaction or webhook token and a handful of requests.
+	// token: the request authenticates by the token in its path (an interaction's or a
+	// webhook's), so its bucket serves that token alone, a handful of requests, and it is
+	// outside the bot's global limit: any replica may send it, lease or not.
 	token bool
 }
 

@@ -129,7 +129,11 @@ func (s *scheduler) acquire(ctx context.Context, t target, deadline time.Time) (
 	now := time.Now()
 	s.mu.Lock()
 	b := s.bucketFor(t, now)
-	tk := &ticket{b: b, t: t, global: !t.callback, deadline: deadline, enqueued: now}
+	// A token route (an interaction's callback, its follow-ups and edits) is outside the
+	// bot's global limit, and its bucket is its own token's, which no other replica and no
+	// other request shares: no lease is needed to send it. So interaction answers go out
+	// even while NATS (and with it the lease) is away.
+	tk := &ticket{b: b, t: t, global: !t.token, deadline: deadline, enqueued: now}
 	b.queue = append(b.queue, tk)
 	s.m.queued(b.label, 1)
 	timer := time.NewTimer(time.Hour)
@@ -141,7 +145,10 @@ func (s *scheduler) acquire(ctx context.Context, t target, deadline time.Time) (
 		pos := slices.Index(b.queue, tk)
 		var until time.Time // when the head could go, as far as we know; zero: on a change
 		if pos == 0 {
-			g := s.gate(now)
+			g := gateOpen
+			if !t.token {
+				g = s.gate(now)
+			}
 			if g == gateStandby {
 				s.leave(tk)
 				s.mu.Unlock()
