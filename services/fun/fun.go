@@ -5,6 +5,7 @@ import (
 	"context"
 	"embed"
 
+	"github.com/novera-bot/novera/libs/bus"
 	"github.com/novera-bot/novera/libs/commands"
 	"github.com/novera-bot/novera/libs/persona"
 	"github.com/novera-bot/novera/libs/store"
@@ -20,7 +21,8 @@ var migrationFiles embed.FS
 // New migrates the fun schema and returns the worker that serves the fun commands, with
 // the clanker roast on chat messages and the tier learning on reactions beside it.
 func New(ctx context.Context, deps worker.Deps) (*worker.Worker, error) {
-	tiers, err := worker.NewEventConsumer(deps, Schema, []string{"MESSAGE_CREATE", "MESSAGE_REACTION_ADD", "MESSAGE_REACTION_REMOVE"}, learnTiers)
+	// Only bots' messages can be our replies: members' chat is not even sent here.
+	tiers, err := worker.NewEventConsumer(deps, Schema, []string{bus.BotMessageCreate, "MESSAGE_REACTION_ADD", "MESSAGE_REACTION_REMOVE"}, learnTiers)
 	if err != nil {
 		return nil, err
 	}

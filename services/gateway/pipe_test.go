@@ -17,6 +17,22 @@ import (
 	"go.opentelemetry.io/otel/trace/noop"
 )
 
+// offlineService is a gateway service for tests that feed its receive path directly: it
+// never connects to Discord (its REST address refuses).
+func offlineService(t *testing.T, bu *bus.Bus) *Service {
+	t.Helper()
+	dc, err := discord.New(discord.Config{Token: "t", APIURL: "http://127.0.0.1:1/api/v10"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := New(Options{Token: "t", Bus: bu, Discord: dc, Registry: commands.Novera(), Health: admin.NewHealth(),
+		Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc
+}
+
 // TestPipeStoredPosition: the position a session may resume from follows the stream's
 // acks, not the dispatches sent: while NATS is away nothing more counts as stored, and
 // what was sent then is published once NATS is back, before later dispatches count.
@@ -32,15 +48,7 @@ func TestPipeStoredPosition(t *testing.T) {
 	if err := bu.EnsureStreams(ctx); err != nil {
 		t.Fatal(err)
 	}
-	dc, err := discord.New(discord.Config{Token: "t", APIURL: "http://127.0.0.1:1/api/v10"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc, err := New(Options{Token: "t", Bus: bu, Discord: dc, Registry: commands.Novera(), Health: admin.NewHealth(),
-		Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc := offlineService(t, bu)
 	pipe := newShardPipe(svc)
 	send := func(seq int) {
 		t.Helper()

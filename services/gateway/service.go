@@ -345,6 +345,7 @@ func (s *Service) handle(ctx context.Context, d dgw.Dispatch, span trace.Span) (
 		Raw: d.Data, SessionId: d.SessionID, Seq: d.Seq}
 	var cmd *busv1.Command
 	var subject string
+	evSubject := bus.EventSubject(d.Type)
 	switch d.Type {
 	case "GUILD_CREATE", "GUILD_UPDATE":
 		var g wireGuild
@@ -392,6 +393,9 @@ func (s *Service) handle(ctx context.Context, d dgw.Dispatch, span trace.Span) (
 			break
 		}
 		ev.Id, ev.GuildId, ev.AuthorId, ev.AuthorBot = h.ID, h.GuildID, h.AuthorID, h.AuthorBot
+		if h.AuthorBot || h.Webhook {
+			evSubject = bus.EventSubject(bus.BotMessageCreate)
+		}
 		prefix := s.prefixes.Prefix(h.GuildID)
 		if !h.mayBeCommand(prefix) {
 			break
@@ -417,7 +421,7 @@ func (s *Service) handle(ctx context.Context, d dgw.Dispatch, span trace.Span) (
 	if err != nil {
 		return nil, fmt.Errorf("encode event: %w", err)
 	}
-	out := &outgoing{msgs: []outMsg{{subject: "events." + d.Type, id: ev.Id, payload: payload}}}
+	out := &outgoing{msgs: []outMsg{{subject: evSubject, id: ev.Id, payload: payload}}}
 	if cmd == nil {
 		return out, nil
 	}
