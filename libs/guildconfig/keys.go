@@ -4,9 +4,11 @@ package guildconfig
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Kind is the type of a setting's value.
@@ -37,7 +39,10 @@ func feature(name string, def bool, help string) Key {
 }
 
 // Keys returns every setting, sorted by name.
-func Keys() []Key {
+func Keys() []Key { return slices.Clone(keyTable()) }
+
+// keyTable is the settings, built once; callers must not change it.
+var keyTable = sync.OnceValue(func() []Key {
 	keys := []Key{
 		{Name: "prefix", Kind: KindString, Default: "!", Help: "prefix for text commands"},
 		{Name: "sassy", Kind: KindBool, Default: "true", Help: "playful persona wording (false: plain)"},
@@ -76,11 +81,11 @@ func Keys() []Key {
 	}
 	sort.Slice(keys, func(i, j int) bool { return keys[i].Name < keys[j].Name })
 	return keys
-}
+})
 
 // Lookup finds a key by name.
 func Lookup(name string) (Key, bool) {
-	for _, k := range Keys() {
+	for _, k := range keyTable() {
 		if k.Name == strings.ToLower(strings.TrimSpace(name)) {
 			return k, true
 		}

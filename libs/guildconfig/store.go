@@ -60,9 +60,7 @@ func GetIn(ctx context.Context, db Queryer, guildID string) (*Config, error) {
 		if err := rows.Scan(&k, &v); err != nil {
 			return nil, fmt.Errorf("guildconfig: read %s: %w", guildID, err)
 		}
-		if _, known := c.values[k]; known {
-			c.values[k] = v
-		}
+		c.set(k, v)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("guildconfig: read %s: %w", guildID, err)

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/tidwall/gjson"
 
 	busv1 "github.com/novera-bot/novera/libs/buspb/novera/bus/v1"
 	"github.com/novera-bot/novera/libs/persona"
@@ -73,17 +74,6 @@ func tierEvent(ev *busv1.Event) bool {
 	return false
 }
 
-type botMessage struct {
-	ID     string `json:"id"`
-	Nonce  any    `json:"nonce"`
-	Author struct {
-		Bot bool `json:"bot"`
-	} `json:"author"`
-	InteractionMetadata *struct {
-		ID string `json:"id"`
-	} `json:"interaction_metadata"`
-}
-
 type reaction struct {
 	MessageID string `json:"message_id"`
 	GuildID   string `json:"guild_id"`
@@ -104,23 +94,32 @@ func linkReply(ctx context.Context, db store.Querier, ev *busv1.Event) (bool, er
 	if ev.Type != "MESSAGE_CREATE" {
 		return false, nil
 	}
-	var m botMessage
-	if err := json.Unmarshal(ev.Raw, &m); err != nil || !m.Author.Bot {
-		return true, nil
-	}
-	event := ""
-	if m.InteractionMetadata != nil {
-		event = m.InteractionMetadata.ID
-	} else if n, ok := m.Nonce.(string); ok {
-		event, _, _ = strings.Cut(n, "-") // nonces are <event id>-<action index>
-	}
+	id, event := replyOf(ev.Raw)
 	if event == "" {
 		return true, nil
 	}
-	if _, err := db.Exec(ctx, `UPDATE fun.reply_tiers SET message_id = $2 WHERE event_id = $1 AND message_id IS NULL`, event, m.ID); err != nil {
-		return false, fmt.Errorf("link reply %s: %w", m.ID, err)
+	if _, err := db.Exec(ctx, `UPDATE fun.reply_tiers SET message_id = $2 WHERE event_id = $1 AND message_id IS NULL`, event, id); err != nil {
+		return false, fmt.Errorf("link reply %s: %w", id, err)
 	}
 	return true, nil
+}
+
+// replyOf reads which command a bot message answers: its id and the command's event id,
+// from the interaction it answers (slash replies) or its nonce (prefix replies). event is
+// "" for anything else. Four fields of a message that is mostly its embeds are read where
+// they lie rather than decoding it all (that decode was 2 % of the fun worker's CPU under
+// load).
+func replyOf(raw []byte) (id, event string) {
+	f := gjson.GetManyBytes(raw, "id", "author.bot", "interaction_metadata.id", "nonce")
+	id, bot, interaction, nonce := f[0].String(), f[1].Bool(), f[2], f[3]
+	if id == "" || !bot {
+		return "", ""
+	}
+	event = interaction.String() // "" when absent or null
+	if event == "" && nonce.Type == gjson.String {
+		event, _, _ = strings.Cut(nonce.Str, "-") // nonces are <event id>-<action index>
+	}
+	return id, event
 }
 
 // learnTiers scores reactions on the bot's replies, exactly once per event (the consumer

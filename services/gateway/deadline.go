@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 	"strconv"
 	"sync"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+	"github.com/tidwall/gjson"
 
 	busv1 "github.com/novera-bot/novera/libs/buspb/novera/bus/v1"
 	"github.com/novera-bot/novera/libs/discord"
@@ -296,26 +296,22 @@ func (s *Service) peek(d dgw.Dispatch) {
 	if d.Type != "INTERACTION_CREATE" {
 		return
 	}
-	var in struct {
-		ID    string `json:"id"`
-		Token string `json:"token"`
-		Type  int    `json:"type"`
-	}
-	if json.Unmarshal(d.Data, &in) != nil || in.Type != interactionCommand {
+	// Three top-level fields of an event the normaliser decodes in full right after: read
+	// them without a decode of their own (it was a fifth of the gateway's JSON work).
+	f := gjson.GetManyBytes(d.Data, "id", "token", "type")
+	id, token := f[0].String(), f[1].String()
+	if f[2].Int() != interactionCommand || id == "" || token == "" {
 		return
 	}
-	created := snowflakeTime(in.ID)
+	created := snowflakeTime(id)
 	if created.IsZero() || created.After(d.ReceivedAt) {
 		created = d.ReceivedAt
 	}
-	s.guard.arrive(in.ID, in.Token, created)
+	s.guard.arrive(id, token, created)
 }
 
 // interactionID reads an interaction's id, or "".
 func interactionID(raw []byte) string {
-	var in struct {
-		ID string `json:"id"`
-	}
-	_ = json.Unmarshal(raw, &in)
-	return in.ID
+	// Read as peek reads it, so a malformed event peek watched is forgotten again.
+	return gjson.GetBytes(raw, "id").String()
 }
