@@ -50,13 +50,15 @@ test-short: prerequisites
 
 # Benchmarks are not tests: they run here, never inside `make test`. First the Go
 # micro-benchmarks of the hot path, then a command's round trip with and without tracing
-# into Jaeger (built once by scripts/jaeger.sh), then the end-to-end comparison with the
+# into Jaeger (built once by scripts/jaeger.sh), what the REST proxy adds to an answer
+# (answers sent directly and through it side by side), then the end-to-end comparison with the
 # peers (services/novera/cmd/bench), which writes its table into BENCHMARKS.md. BENCH_ARGS
 # passes flags to the last, e.g. BENCH_ARGS='-for 10s -systems discord.py'.
 BENCH_ARGS ?=
 bench: prerequisites
 	go test -run '^$$' -bench . -benchmem ./libs/gateway/ ./libs/bus/ ./services/gateway/ ./services/moderation/filter/ ./services/fun/
 	go test -run '^$$' -bench BenchmarkSlashHeadpat -benchtime 1000x ./services/novera/stack/
+	go test -run '^$$' -bench BenchmarkProxyHop -benchtime 1x ./services/rest/
 	go run ./services/novera/cmd/bench $(BENCH_ARGS)
 
 # The REST proxy's load and failover tests for the issue's full 60 s each (`make test`

@@ -26,7 +26,7 @@ const testSecret = "proxy-secret-for-tests-0123456789"
 
 // startSim runs the simulator with Discord's usual route limits (5 messages per 5 s per
 // channel, ...) and the global 50/s, all enforced, recording every request.
-func startSim(t *testing.T) (*discordsim.Server, *discordsim.Demo) {
+func startSim(t testing.TB) (*discordsim.Server, *discordsim.Demo) {
 	t.Helper()
 	return simtest.Start(t, discordsim.Options{
 		RateLimit:           discordsim.RateLimitOptions{Routes: discordsim.DiscordRouteLimits(), Mode: discordsim.RateLimitEnforce},
@@ -34,7 +34,7 @@ func startSim(t *testing.T) (*discordsim.Server, *discordsim.Demo) {
 	})
 }
 
-func startJetStream(t *testing.T) jetstream.JetStream {
+func startJetStream(t testing.TB) jetstream.JetStream {
 	t.Helper()
 	nc, err := nats.Connect(natstest.Start(t))
 	if err != nil {
@@ -57,7 +57,7 @@ type replica struct {
 	kill func()
 }
 
-func startReplica(t *testing.T, js jetstream.JetStream, sim *discordsim.Server, name string, exp sdktrace.SpanExporter, tune func(*Config)) *replica {
+func startReplica(t testing.TB, js jetstream.JetStream, sim *discordsim.Server, name string, exp sdktrace.SpanExporter, tune func(*Config)) *replica {
 	t.Helper()
 	cfg := Config{Token: sim.Token(), Secret: testSecret, UpstreamURL: sim.APIURL(), Instance: name}
 	if tune != nil {
@@ -109,7 +109,7 @@ func activeAndStandby(t *testing.T) (sim *discordsim.Server, a, b *replica) {
 	return sim, a, b
 }
 
-func waitActive(t *testing.T, r *replica, within time.Duration) {
+func waitActive(t testing.TB, r *replica, within time.Duration) {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for !r.p.Active() {
@@ -155,7 +155,7 @@ func (t recordingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 
 // newClient is one worker replica's REST client: the proxy secret instead of the token,
 // and the proxy's replicas in the given order.
-func newClient(t *testing.T, urls ...string) *discord.Client {
+func newClient(t testing.TB, urls ...string) *discord.Client {
 	t.Helper()
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 16
