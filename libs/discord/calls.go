@@ -29,25 +29,31 @@ func (c *Client) Respond(ctx context.Context, interactionID, token string, resp 
 func (c *Client) Answer(ctx context.Context, appID, interactionID, token string, resp *discordgo.InteractionResponse) error {
 	err := c.s.InteractionRespond(&discordgo.Interaction{ID: interactionID, Token: token}, resp, discordgo.WithContext(ctx))
 	if code, _ := Code(err); code == CodeAlreadyAcknowledged {
-		if resp.Data == nil || appID == "" || (resp.Type != discordgo.InteractionResponseChannelMessageWithSource &&
-			resp.Type != discordgo.InteractionResponseUpdateMessage) {
-			return nil
-		}
-		d := resp.Data
-		edit := &discordgo.WebhookEdit{Content: &d.Content, Embeds: &d.Embeds, Components: &d.Components, AllowedMentions: d.AllowedMentions}
-		// Not discordgo's InteractionResponseEdit: it files every webhook edit of the bot
-		// under one rate-limit bucket, which discordgo holds locked for each request's whole
-		// round trip, so all deferred answers of a process went out one at a time. Discord
-		// limits webhook calls per token; so does this bucket.
-		uri := discordgo.EndpointInteractionResponseActions(appID, token)
-		_, err = c.s.RequestWithBucketID(http.MethodPatch, uri, edit, uri, discordgo.WithContext(ctx))
-		if err != nil {
-			return fmt.Errorf("discord: edit original response: %w", err)
-		}
-		return nil
+		return c.AnswerAcknowledged(ctx, appID, token, resp)
 	}
 	if err != nil {
 		return fmt.Errorf("discord: interaction callback: %w", err)
+	}
+	return nil
+}
+
+// AnswerAcknowledged sends the answer of an interaction known to be acknowledged already
+// (deferred): a message answer becomes an edit of the original response, and anything
+// else has nothing left to do. It saves Answer's callback, which Discord would refuse.
+func (c *Client) AnswerAcknowledged(ctx context.Context, appID, token string, resp *discordgo.InteractionResponse) error {
+	if resp.Data == nil || appID == "" || (resp.Type != discordgo.InteractionResponseChannelMessageWithSource &&
+		resp.Type != discordgo.InteractionResponseUpdateMessage) {
+		return nil
+	}
+	d := resp.Data
+	edit := &discordgo.WebhookEdit{Content: &d.Content, Embeds: &d.Embeds, Components: &d.Components, AllowedMentions: d.AllowedMentions}
+	// Not discordgo's InteractionResponseEdit: it files every webhook edit of the bot
+	// under one rate-limit bucket, which discordgo holds locked for each request's whole
+	// round trip, so all deferred answers of a process went out one at a time. Discord
+	// limits webhook calls per token; so does this bucket.
+	uri := discordgo.EndpointInteractionResponseActions(appID, token)
+	if _, err := c.s.RequestWithBucketID(http.MethodPatch, uri, edit, uri, discordgo.WithContext(ctx)); err != nil {
+		return fmt.Errorf("discord: edit original response: %w", err)
 	}
 	return nil
 }

@@ -48,9 +48,12 @@ type Action struct {
 }
 
 // perform runs one action.
-func perform(ctx context.Context, c *discord.Client, a *Action, nonce string) error {
+func perform(ctx context.Context, c *discord.Client, a *Action, nonce string, acked bool) error {
 	switch a.Kind {
 	case Respond:
+		if acked {
+			return c.AnswerAcknowledged(ctx, a.AppID, a.Token, a.Response)
+		}
 		return c.Answer(ctx, a.AppID, a.InteractionID, a.Token, a.Response)
 	case Send:
 		m := *a.Message

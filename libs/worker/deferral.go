@@ -2,12 +2,14 @@ package worker
 
 import (
 	"context"
-	"github.com/novera-bot/novera/libs/bus"
+	"sync/atomic"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/novera-bot/novera/libs/bus"
 	busv1 "github.com/novera-bot/novera/libs/buspb/novera/bus/v1"
+	"github.com/novera-bot/novera/libs/discord"
 )
 
 // Discord gives an interaction three seconds for its first response. A command that is
@@ -42,13 +44,41 @@ func (w *Worker) deferNow(ctx context.Context, cmd *busv1.Command) {
 	w.o.Logger.DebugContext(ctx, "thinking frame not sent", "command", cmd.Name, "err", err)
 }
 
-// thinkLater sends the thinking frame if the command is not answered before its delay,
-// and returns a function that cancels it. It never blocks the handler.
-func (w *Worker) thinkLater(ctx context.Context, cmd *busv1.Command) (stop func()) {
+// thinking is a command's pending thinking frame (thinkLater).
+type thinking struct {
+	timer *time.Timer
+	done  chan struct{} // closed once the frame's attempt has finished, if it began
+	fired atomic.Bool
+	// acked: the interaction is acknowledged, by this frame or (Discord's 40060) by
+	// someone else, the gateway's deadline guard above all: its answer must be an edit.
+	acked atomic.Bool
+}
+
+// stop cancels the frame if it has not begun, or waits for its attempt to finish (within
+// its own 2 s bound), and reports whether the interaction is known to be acknowledged.
+// Waiting costs one round trip at most, and saves the answer's callback that Discord
+// would refuse (under a backlog every command is deferred, and each refused callback was
+// a third REST call per answer). Safe to call more than once.
+func (th *thinking) stop() (acked bool) {
+	if th == nil {
+		return false
+	}
+	if th.timer.Stop() {
+		return false
+	}
+	if th.fired.Load() {
+		<-th.done
+	}
+	return th.acked.Load()
+}
+
+// thinkLater sends the thinking frame if the command is not answered before its delay.
+// It never blocks the handler.
+func (w *Worker) thinkLater(ctx context.Context, cmd *busv1.Command) *thinking {
 	if cmd.Source == busv1.Source_SOURCE_TIMER || cmd.Source == busv1.Source_SOURCE_EVENT || cmd.Source == busv1.Source_SOURCE_COMPONENT {
 		// Timers and events answer nobody; component handlers update their own message,
 		// which a deferral would replace with a new one.
-		return func() {}
+		return nil
 	}
 	delay := w.o.DeferAfter
 	if cmd.InteractionId != "" && cmd.ReceivedAt != nil {
@@ -56,7 +86,10 @@ func (w *Worker) thinkLater(ctx context.Context, cmd *busv1.Command) (stop func(
 			delay = max(left, 0)
 		}
 	}
-	t := time.AfterFunc(delay, func() {
+	th := &thinking{done: make(chan struct{})}
+	th.timer = time.AfterFunc(delay, func() {
+		th.fired.Store(true)
+		defer close(th.done)
 		// The frame outlives the handler's context only as long as Discord needs to take it.
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 		defer cancel()
@@ -64,16 +97,18 @@ func (w *Worker) thinkLater(ctx context.Context, cmd *busv1.Command) (stop func(
 		if cmd.InteractionId != "" {
 			err = w.o.Discord.Session().InteractionRespond(&discordgo.Interaction{ID: cmd.InteractionId, Token: cmd.InteractionToken},
 				&discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource}, discordgo.WithContext(fctx))
+			code, _ := discord.Code(err)
+			th.acked.Store(err == nil || code == discord.CodeAlreadyAcknowledged)
 		} else if cmd.ChannelId != "" {
 			err = w.o.Discord.Typing(fctx, cmd.ChannelId)
 		}
 		if err != nil {
-			// 40060: the answer won the race, which is what we wanted.
+			// 40060: the answer won the race, or the gateway deferred the interaction.
 			w.o.Logger.DebugContext(ctx, "thinking frame not sent", "command", cmd.Name, "err", err)
 		} else {
 			w.deferred.Inc()
 			w.announce(ctx, bus.SubjectAcknowledged, cmd.InteractionId)
 		}
 	})
-	return func() { t.Stop() }
+	return th
 }

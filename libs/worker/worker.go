@@ -312,8 +312,8 @@ func (w *Worker) handle(ctx context.Context, cmd *busv1.Command, firstDelivery b
 
 	// The thinking frame is armed before the first database read: with PostgreSQL away
 	// that read is what is slow, and the interaction's 3 seconds run all the same.
-	stopThinking := w.thinkLater(ctx, cmd)
-	defer stopThinking()
+	think := w.thinkLater(ctx, cmd)
+	defer think.stop()
 	defer func() {
 		if err != nil && !bus.IsPermanent(err) {
 			// The bus will retry after a back-off that outlasts Discord's 3 seconds: hold
@@ -335,7 +335,7 @@ func (w *Worker) handle(ctx context.Context, cmd *busv1.Command, firstDelivery b
 		}
 	}
 	actions, outcome, err := w.run(ctx, cmd)
-	stopThinking()
+	acked := think.stop()
 	if errors.Is(err, errAlreadyHandled) {
 		// Another delivery committed first; finish whatever it still owes.
 		outcome = "redelivered"
@@ -348,7 +348,7 @@ func (w *Worker) handle(ctx context.Context, cmd *busv1.Command, firstDelivery b
 	if err != nil {
 		return err
 	}
-	if err := w.deliver(ctx, cmd.Id, actions); err != nil {
+	if err := w.deliverFrom(ctx, cmd.Id, actions, 0, acked); err != nil {
 		return err
 	}
 	if cmd.InteractionId != "" && cmd.ReceivedAt != nil && outcome != "expired" {
@@ -456,18 +456,15 @@ func (w *Worker) redeliver(ctx context.Context, eventID string, owed []byte) err
 	if err != nil {
 		return fmt.Errorf("read progress of %s: %w", eventID, err)
 	}
-	return w.deliverFrom(ctx, eventID, actions, from)
-}
-
-func (w *Worker) deliver(ctx context.Context, eventID string, actions []Action) error {
-	return w.deliverFrom(ctx, eventID, actions, 0)
+	return w.deliverFrom(ctx, eventID, actions, from, false)
 }
 
 // deliverFrom performs actions[from:]. On a transient failure it records how far it got,
-// so the retry resumes there (a nonce per action index keeps any repeat harmless).
-func (w *Worker) deliverFrom(ctx context.Context, eventID string, actions []Action, from int) error {
+// so the retry resumes there (a nonce per action index keeps any repeat harmless). acked
+// says the interaction is known to be acknowledged already, so its answer is an edit.
+func (w *Worker) deliverFrom(ctx context.Context, eventID string, actions []Action, from int, acked bool) error {
 	for i := from; i < len(actions); i++ {
-		err := perform(ctx, w.o.Discord, &actions[i], nonceFor(eventID, i))
+		err := perform(ctx, w.o.Discord, &actions[i], nonceFor(eventID, i), acked)
 		if err == nil {
 			if actions[i].Kind == Respond {
 				w.announce(ctx, bus.SubjectAcknowledged, actions[i].InteractionID)

@@ -40,10 +40,21 @@ func TestSlowCommandShowsThinkingFrame(t *testing.T) {
 		return x
 	}
 
+	slashAt := time.Now()
 	x := slow(func() (*discordsim.Exchange, error) {
 		return e.sim.Slash(t.Context(), discordsim.SlashRequest{UserID: e.member("player1"), Text: "/headpat member:" + target})
 	})
 	answer := e.answer(x, nil)
+	// The worker knows it deferred, so the answer goes straight to the edit: one callback
+	// (the frame), none refused as already acknowledged.
+	callbacks := e.sim.Requests(discordsim.RequestFilter{Method: "POST", Route: "/interactions/{interaction_id}/{interaction_token}/callback", Since: slashAt})
+	if len(callbacks) != 1 {
+		var statuses []int
+		for _, r := range callbacks {
+			statuses = append(statuses, r.Status)
+		}
+		t.Errorf("%d interaction callbacks for a deferred command (statuses %v), want 1: the frame", len(callbacks), statuses)
+	}
 	replies := x.Replies()
 	if len(replies) < 2 || !replies[0].Deferred {
 		t.Fatalf("want a deferral before the answer, got %+v", replies)
