@@ -134,8 +134,24 @@ func TestOutboxFlow(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, done, _, err := LoadHandled(ctx, pool, "fun", "evt"); err != nil || !done {
-		t.Fatalf("after MarkDone: done=%v err=%v", done, err)
+	if payload, done, _, err := LoadHandled(ctx, pool, "fun", "evt"); err != nil || !done || payload != nil {
+		t.Fatalf("after MarkDone: done=%v payload=%s err=%v; want done without the owed calls", done, payload, err)
+	}
+	// MarkDoneMany, the worker's batched form, drops them too (and ignores unknown ids).
+	err = InTx(ctx, pool, func(tx pgx.Tx) error {
+		if _, err := MarkHandled(ctx, tx, "fun", "evt2"); err != nil {
+			return err
+		}
+		return SetPayload(ctx, tx, "fun", "evt2", replies)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := MarkDoneMany(ctx, pool, "fun", []string{"evt2", "unknown"}); err != nil {
+		t.Fatal(err)
+	}
+	if payload, done, _, err := LoadHandled(ctx, pool, "fun", "evt2"); err != nil || !done || payload != nil {
+		t.Fatalf("after MarkDoneMany: done=%v payload=%s err=%v; want done without the owed calls", done, payload, err)
 	}
 
 	// Unknown events.
