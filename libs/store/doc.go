@@ -35,6 +35,8 @@
 // (sending is idempotent on Discord's side, by nonce) and MarkDone.
 //
 // InTxHandled is the same first step folded into the transaction's BEGIN (one round trip
-// fewer, which every command pays), reporting a redelivery as ErrAlreadyHandled; workers
-// use it, and MarkDoneMany to record many finished events with one commit.
+// fewer, which every command pays), reporting a redelivery as ErrAlreadyHandled.
+// InTxHandledTail also sends the transaction's last writes with its COMMIT (a Tail: the
+// payload, QueuePayload, and records read back later), one round trip for all of them;
+// workers use it, and MarkDoneMany to record many finished events with one commit.
 package store

@@ -52,14 +52,23 @@ func inTxHandled(ctx context.Context, db TxBeginner, schema, eventID string, don
 	if err := checkSchema(schema); err != nil {
 		return err
 	}
-	// The begin query runs over the simple protocol, which takes no parameters: the id is
-	// quoted as a literal. Without ON CONFLICT, a recorded event fails the insert, which
-	// aborts the transaction before fn can run.
-	begin := "BEGIN; INSERT INTO " + qualify(schema, "handled_events") + " (event_id) VALUES (" + quoteLiteral(eventID) + ")"
+	return handledConflict(InTxWith(ctx, db, pgx.TxOptions{BeginQuery: handledBegin(schema, eventID, done)}, fn), schema, eventID)
+}
+
+// handledBegin is the begin query that records eventID as handled. It runs over the simple
+// protocol, which takes no parameters: the id is quoted as a literal. Without ON CONFLICT,
+// a recorded event fails the insert, which aborts the transaction before fn can run.
+// schema must have passed checkSchema.
+func handledBegin(schema, eventID string, done bool) string {
 	if done {
-		begin = "BEGIN; INSERT INTO " + qualify(schema, "handled_events") + " (event_id, done_at) VALUES (" + quoteLiteral(eventID) + ", now())"
+		return "BEGIN; INSERT INTO " + qualify(schema, "handled_events") + " (event_id, done_at) VALUES (" + quoteLiteral(eventID) + ", now())"
 	}
-	err := InTxWith(ctx, db, pgx.TxOptions{BeginQuery: begin}, fn)
+	return "BEGIN; INSERT INTO " + qualify(schema, "handled_events") + " (event_id) VALUES (" + quoteLiteral(eventID) + ")"
+}
+
+// handledConflict turns the begin query's unique violation on handled_events into
+// ErrAlreadyHandled.
+func handledConflict(err error, schema, eventID string) error {
 	if pgErr, ok := errors.AsType[*pgconn.PgError](err); ok && pgErr.Code == "23505" && pgErr.TableName == "handled_events" {
 		return fmt.Errorf("%w: %s in %s", ErrAlreadyHandled, eventID, schema)
 	}

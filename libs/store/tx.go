@@ -33,8 +33,14 @@ func InTx(ctx context.Context, db TxBeginner, fn func(pgx.Tx) error) error {
 // random pause. fn must therefore have no effects outside the transaction, and must build
 // its results afresh on each run.
 func InTxWith(ctx context.Context, db TxBeginner, opts pgx.TxOptions, fn func(pgx.Tx) error) error {
+	return retryConflicts(ctx, func() error { return runTx(ctx, db, opts, fn) })
+}
+
+// retryConflicts runs a transaction again while PostgreSQL aborts it for a conflict (see
+// InTxWith), after a short random pause each time.
+func retryConflicts(ctx context.Context, run func() error) error {
 	for attempt := 1; ; attempt++ {
-		err := runTx(ctx, db, opts, fn)
+		err := run()
 		if err == nil || !Retryable(err) {
 			return err
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/novera-bot/novera/libs/discord"
 	"github.com/novera-bot/novera/libs/guildconfig"
 	"github.com/novera-bot/novera/libs/persona"
+	"github.com/novera-bot/novera/libs/store"
 )
 
 // Request is what a handler gets: the command, the guild's configuration, the open
@@ -23,6 +24,7 @@ type Request struct {
 	Tx      pgx.Tx
 	Rand    *rand.Rand
 	schema  string
+	tail    *store.Tail
 	actions []Action
 	after   []func(context.Context) error
 }
@@ -42,6 +44,14 @@ func (r *Request) Sassy() bool { return r.Config.Sassy() }
 
 // Pick picks a line from pool in the guild's voice.
 func (r *Request) Pick(p persona.Pool, args ...any) string { return p.Pick(r.Rand, r.Sassy(), args...) }
+
+// ExecAtCommit queues a write whose result the handler does not need (a record read back
+// later) to be sent with the transaction's COMMIT, in the same round trip. It is part of
+// the transaction all the same: if it fails, the command fails and nothing is committed.
+// Queued writes run after every statement the handler runs itself.
+func (r *Request) ExecAtCommit(sql string, args ...any) {
+	r.tail.Queue(sql, args...)
+}
 
 // Reply answers the invoker through the front door the command came in by.
 func (r *Request) Reply(m Message) {

@@ -390,8 +390,8 @@ func (w *Worker) run(ctx context.Context, cmd *busv1.Command) ([]Action, string,
 		refusal = &UserError{Msg: msg}
 	}
 	if refusal == nil {
-		err = store.InTxHandled(ctx, w.o.Pool, w.schema(), cmd.Id, func(tx pgx.Tx) error {
-			req.Tx = tx
+		err = store.InTxHandledTail(ctx, w.o.Pool, w.schema(), cmd.Id, func(tx pgx.Tx, tail *store.Tail) error {
+			req.Tx, req.tail = tx, tail
 			req.actions, req.after = req.actions[:0], req.after[:0]
 			h := w.handler(cmd)
 			if h == nil {
@@ -400,9 +400,14 @@ func (w *Worker) run(ctx context.Context, cmd *busv1.Command) ([]Action, string,
 			if err := h(ctx, req); err != nil {
 				return err
 			}
-			return setOwed(ctx, tx, w.schema(), cmd.Id, req.actions)
+			// The calls owed go with the COMMIT: no round trip of their own.
+			payload, err := json.Marshal(req.actions)
+			if err != nil {
+				return fmt.Errorf("encode owed actions: %w", err)
+			}
+			return store.QueuePayload(tail, w.schema(), cmd.Id, payload)
 		})
-		req.Tx = nil
+		req.Tx, req.tail = nil, nil
 		if errors.Is(err, store.ErrAlreadyHandled) {
 			return nil, "", errAlreadyHandled
 		}

@@ -51,10 +51,9 @@ func chooseTier(ctx context.Context, r *worker.Request) (int, error) {
 		return 0, fmt.Errorf("read tier scores: %w", err)
 	}
 	tier := persona.PickTier(r.Rand, scores)
-	if _, err := r.Tx.Exec(ctx, `INSERT INTO fun.reply_tiers (event_id, guild_id, tier) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
-		r.Cmd.Id, r.Cmd.GuildId, tier); err != nil {
-		return 0, fmt.Errorf("record reply tier: %w", err)
-	}
+	// Read back only when the reply shows up on the gateway: sent with the COMMIT.
+	r.ExecAtCommit(`INSERT INTO fun.reply_tiers (event_id, guild_id, tier) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+		r.Cmd.Id, r.Cmd.GuildId, tier)
 	return tier, nil
 }
 
