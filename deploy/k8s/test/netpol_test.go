@@ -19,11 +19,14 @@ func TestNetworkPoliciesAllowOnlyWhatIsNeeded(t *testing.T) {
 	want := map[string]struct{ egress, ingress []string }{
 		// NATS, Discord (443), the OTLP collector; Prometheus (9090), interactions (8080).
 		"gateway": {append([]string{"TCP/4222", "TCP/443", "TCP/4318"}, dns...), []string{"TCP/9090", "TCP/8080"}},
-		// + PostgreSQL; no ingress but the scrape.
-		"fun":        {append([]string{"TCP/4222", "TCP/5432", "TCP/443", "TCP/4318"}, dns...), []string{"TCP/9090"}},
-		"community":  {append([]string{"TCP/4222", "TCP/5432", "TCP/443", "TCP/4318"}, dns...), []string{"TCP/9090"}},
-		"league":     {append([]string{"TCP/4222", "TCP/5432", "TCP/443", "TCP/4318"}, dns...), []string{"TCP/9090"}},
-		"moderation": {append([]string{"TCP/4222", "TCP/5432", "TCP/443", "TCP/4318"}, dns...), []string{"TCP/9090"}},
+		// NATS, PostgreSQL, the REST proxy (8081: Discord only through it), OTLP; no ingress
+		// but the scrape.
+		"fun":        {append([]string{"TCP/4222", "TCP/5432", "TCP/8081", "TCP/4318"}, dns...), []string{"TCP/9090"}},
+		"community":  {append([]string{"TCP/4222", "TCP/5432", "TCP/8081", "TCP/4318"}, dns...), []string{"TCP/9090"}},
+		"league":     {append([]string{"TCP/4222", "TCP/5432", "TCP/8081", "TCP/4318"}, dns...), []string{"TCP/9090"}},
+		"moderation": {append([]string{"TCP/4222", "TCP/5432", "TCP/8081", "TCP/4318"}, dns...), []string{"TCP/9090"}},
+		// NATS (its lease), Discord, OTLP; the scrape and the workers' calls.
+		"rest": {append([]string{"TCP/4222", "TCP/443", "TCP/4318"}, dns...), []string{"TCP/9090", "TCP/8081"}},
 		// NATS, the API server (443 or 6443), OTLP; the scrape and the status page.
 		"health": {append([]string{"TCP/4222", "TCP/443", "TCP/6443", "TCP/4318"}, dns...), []string{"TCP/9090", "TCP/8080"}},
 		// dev's dependencies call nobody and accept only their own port.

@@ -103,10 +103,10 @@ func TestOverlaysRenderStrictly(t *testing.T) {
 				}
 			}
 			// What the issue asks the base for, in both overlays.
-			want := map[string]int{"Namespace": 1, "ConfigMap": 1, "StatefulSet": 1, "Deployment": 5,
-				"HorizontalPodAutoscaler": 4, "PodDisruptionBudget": 6, "ServiceAccount": 1, "Role": 1, "RoleBinding": 1}
+			want := map[string]int{"Namespace": 1, "ConfigMap": 1, "StatefulSet": 2, "Deployment": 5,
+				"HorizontalPodAutoscaler": 4, "PodDisruptionBudget": 7, "ServiceAccount": 1, "Role": 1, "RoleBinding": 1}
 			if ov == "dev" {
-				want["StatefulSet"] = 3 // gateway, nats, postgres
+				want["StatefulSet"] = 4 // gateway, rest, nats, postgres
 				want["Deployment"] = 6  // + jaeger
 			}
 			for k, n := range want {
@@ -132,7 +132,7 @@ func podTemplates(objs []object) map[string]*corev1.PodTemplateSpec {
 	return out
 }
 
-var novera = []string{"gateway", "fun", "community", "league", "moderation", "health"}
+var novera = []string{"gateway", "fun", "community", "league", "moderation", "health", "rest"}
 
 // TestPodsAreHardenedAndProbed holds every pod to the rules in deploy/k8s/README.md: probes
 // on the admin port's /livez and /readyz plus a startupProbe, requests and limits, a
@@ -201,7 +201,12 @@ func TestPodsAreHardenedAndProbed(t *testing.T) {
 					if l := c.LivenessProbe; l.FailureThreshold*l.PeriodSeconds < 30 {
 						t.Errorf("%s: liveness fails after %ds, want at least 30s", where, l.FailureThreshold*l.PeriodSeconds)
 					}
-					if !hasFieldEnv(c, "POD_NAME", "metadata.name") || !hasFieldEnv(c, "POD_NAMESPACE", "metadata.namespace") {
+					// The REST proxy sends no heartbeats (the health service does not evict it:
+					// its standby takes over by the lease); it names itself by REST_INSTANCE.
+					switch {
+					case name == "rest" && !hasFieldEnv(c, "REST_INSTANCE", "metadata.name"):
+						t.Errorf("%s: want REST_INSTANCE from the downward API (the lease's holder)", where)
+					case name != "rest" && (!hasFieldEnv(c, "POD_NAME", "metadata.name") || !hasFieldEnv(c, "POD_NAMESPACE", "metadata.namespace")):
 						t.Errorf("%s: want POD_NAME and POD_NAMESPACE from the downward API (heartbeats, evictions)", where)
 					}
 				}
@@ -317,7 +322,7 @@ func TestWorkloadWiring(t *testing.T) {
 			// the Secrets prod expects to be created out of band.
 			outOfBand := map[string]bool{}
 			if ov == "prod" {
-				outOfBand = map[string]bool{"novera-discord": true, "novera-nats": true, "novera-postgres": true}
+				outOfBand = map[string]bool{"novera-discord": true, "novera-rest": true, "novera-nats": true, "novera-postgres": true}
 				if n := len(byKind["Secret"]); n != 0 {
 					t.Errorf("prod renders %d Secrets; an apply would overwrite the real ones", n)
 				}
@@ -331,6 +336,37 @@ func TestWorkloadWiring(t *testing.T) {
 						case ef.SecretRef != nil && byKind["Secret"][ef.SecretRef.Name] == nil && !outOfBand[ef.SecretRef.Name]:
 							t.Errorf("%s: Secret %q is not in the render", name, ef.SecretRef.Name)
 						}
+					}
+				}
+			}
+
+			// The workers reach Discord only through the REST proxy: its replicas' stable
+			// names, one address per replica, and no bot token. The proxy's readiness does
+			// not single out the active replica (a budget of one could never let it go).
+			rest, _ := byKind["StatefulSet"]["rest"].(*appsv1.StatefulSet)
+			if rest == nil {
+				t.Fatal("no rest StatefulSet")
+			}
+			var addrs []string
+			for i := range int(*rest.Spec.Replicas) {
+				addrs = append(addrs, fmt.Sprintf("http://rest-%d.%s:8081/api/v10", i, rest.Spec.ServiceName))
+			}
+			if svc, _ := byKind["Service"][rest.Spec.ServiceName].(*corev1.Service); svc == nil || svc.Spec.ClusterIP != corev1.ClusterIPNone {
+				t.Errorf("the rest StatefulSet's Service %q is not in the render as a headless Service", rest.Spec.ServiceName)
+			}
+			if v, _ := envValue(rest.Spec.Template.Spec.Containers[0], "REST_STANDBY_READY"); v != "true" {
+				t.Errorf("rest: REST_STANDBY_READY=%q; with readiness only on the active replica its budget could never let it go", v)
+			}
+			for _, w := range []string{"fun", "community", "league", "moderation"} {
+				c := pods[w].Spec.Containers[0]
+				url, _ := envValue(c, "DISCORD_API_URL")
+				fallback, _ := envValue(c, "DISCORD_API_FALLBACK_URLS")
+				if got := append([]string{url}, strings.Split(fallback, ",")...); !slices.Equal(got, addrs) {
+					t.Errorf("%s reaches Discord through %v, want the REST proxy's replicas %v", w, got, addrs)
+				}
+				for _, ef := range c.EnvFrom {
+					if ef.SecretRef != nil && ef.SecretRef.Name == "novera-discord" {
+						t.Errorf("%s is given the bot token; only the REST proxy and the gateway hold it", w)
 					}
 				}
 			}

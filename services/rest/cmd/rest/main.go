@@ -38,6 +38,7 @@ func run(ctx context.Context, env *config.Env, listening func(addr, admin string
 	addr := env.Addr("REST_ADDR", "0.0.0.0:8081")
 	adminAddr := env.Addr("ADMIN_ADDR", "0.0.0.0:9090")
 	otlp := env.String("OTEL_EXPORTER_OTLP_ENDPOINT", "")
+	standbyReady := env.Bool("REST_STANDBY_READY", false)
 	cfg, err := rest.FromEnv(env, host) // reports the variables above too
 	if err != nil {
 		return err
@@ -70,14 +71,27 @@ func run(ctx context.Context, env *config.Env, listening func(addr, admin string
 		}
 	}
 	defer nc.Close()
-	// Ready means "send me traffic": only the active replica, so that a Kubernetes
-	// Service in front of both reaches the one that sends.
-	a.Health.Ready("rest.active", func(context.Context) error {
-		if !p.Active() {
-			return errors.New("standby: another replica holds the lease")
-		}
-		return nil
-	})
+	if standbyReady {
+		// Clients know every replica's address (DISCORD_API_FALLBACK_URLS) and move to the
+		// active one by themselves: ready means "able to serve or take over", which is what
+		// a rollout should wait for and a disruption budget count. With readiness only on
+		// the active replica, a budget of one could never let the active go.
+		a.Health.Ready("rest.nats", func(context.Context) error {
+			if !nc.IsConnected() {
+				return errors.New("not connected to NATS: cannot hold or take over the lease")
+			}
+			return nil
+		})
+	} else {
+		// Ready means "send me traffic": only the active replica, so that a Kubernetes
+		// Service in front of both reaches the one that sends.
+		a.Health.Ready("rest.active", func(context.Context) error {
+			if !p.Active() {
+				return errors.New("standby: another replica holds the lease")
+			}
+			return nil
+		})
+	}
 	a.Health.Live("rest.running", func(context.Context) error {
 		select {
 		case <-p.Done():

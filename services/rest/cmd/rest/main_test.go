@@ -136,3 +136,67 @@ func TestRunWaitsForNATS(t *testing.T) {
 		t.Fatalf("run after a clean stop: %v", err)
 	}
 }
+
+// TestStandbyReadiness: by default only the active replica is ready (a Service in front
+// of both reaches it); with REST_STANDBY_READY=true a connected standby is ready too, for
+// deployments whose clients know both addresses and where readiness gates rollouts and
+// disruption budgets.
+func TestStandbyReadiness(t *testing.T) {
+	tests := []struct {
+		standbyReady string
+		wantStatus   int
+	}{
+		{"", http.StatusServiceUnavailable},
+		{"true", http.StatusOK},
+	}
+	for _, tc := range tests {
+		t.Run("REST_STANDBY_READY="+tc.standbyReady, func(t *testing.T) {
+			sim, _ := simtest.Start(t, discordsim.Options{})
+			natsURL := natstest.Start(t)
+			start := func(name string) string {
+				vars := map[string]string{"DISCORD_TOKEN": sim.Token(), "DISCORD_PROXY_SECRET": "a-secret-of-some-length",
+					"DISCORD_UPSTREAM_URL": sim.APIURL(), "NATS_URL": natsURL, "REST_ADDR": "127.0.0.1:0", "ADMIN_ADDR": "127.0.0.1:0",
+					"REST_INSTANCE": name}
+				if tc.standbyReady != "" {
+					vars["REST_STANDBY_READY"] = tc.standbyReady
+				}
+				ctx, cancel := context.WithCancel(t.Context())
+				admin := make(chan string, 1)
+				done := make(chan error, 1)
+				go func() { done <- run(ctx, config.FromMap(vars), func(_, a string) { admin <- a }) }()
+				t.Cleanup(func() { cancel(); <-done })
+				select {
+				case a := <-admin:
+					return a
+				case err := <-done:
+					t.Fatalf("run %s: %v", name, err)
+				case <-time.After(10 * time.Second):
+					t.Fatalf("%s not listening after 10 s", name)
+				}
+				return ""
+			}
+			readyz := func(admin string) int {
+				resp, err := http.Get("http://" + admin + "/readyz")
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				return resp.StatusCode
+			}
+			active := start("a")
+			for deadline := time.Now().Add(5 * time.Second); readyz(active) != http.StatusOK; time.Sleep(20 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatal("the first replica never became ready")
+				}
+			}
+			standby := start("b")
+			time.Sleep(500 * time.Millisecond) // b has seen a's lease a few times
+			if got := readyz(standby); got != tc.wantStatus {
+				t.Errorf("standby /readyz %d, want %d", got, tc.wantStatus)
+			}
+			if got := readyz(active); got != http.StatusOK {
+				t.Errorf("active /readyz %d, want 200", got)
+			}
+		})
+	}
+}
