@@ -213,11 +213,20 @@ func (w *Worker) handler(cmd *busv1.Command) Handler {
 func (w *Worker) schema() string { return w.o.Service }
 
 func setOwed(ctx context.Context, tx pgx.Tx, schema, eventID string, actions []Action) error {
-	payload, err := json.Marshal(actions)
+	payload, err := owedPayload(actions)
 	if err != nil {
-		return fmt.Errorf("encode owed actions: %w", err)
+		return err
 	}
 	return store.SetPayload(ctx, tx, schema, eventID, payload)
+}
+
+// owedPayload is the form the calls a command owes are stored in (its outbox payload).
+func owedPayload(actions []Action) ([]byte, error) {
+	payload, err := json.Marshal(actions)
+	if err != nil {
+		return nil, fmt.Errorf("encode owed actions: %w", err)
+	}
+	return payload, nil
 }
 
 // Start begins consuming commands.<service>.> with the durable consumer named after the
@@ -401,9 +410,9 @@ func (w *Worker) run(ctx context.Context, cmd *busv1.Command) ([]Action, string,
 				return err
 			}
 			// The calls owed go with the COMMIT: no round trip of their own.
-			payload, err := json.Marshal(req.actions)
+			payload, err := owedPayload(req.actions)
 			if err != nil {
-				return fmt.Errorf("encode owed actions: %w", err)
+				return err
 			}
 			return store.QueuePayload(tail, w.schema(), cmd.Id, payload)
 		})

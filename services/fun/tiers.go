@@ -1,7 +1,6 @@
 package fun
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -63,12 +62,9 @@ func tierEvent(ev *busv1.Event) bool {
 	case "MESSAGE_REACTION_ADD", "MESSAGE_REACTION_REMOVE":
 		return true
 	case "MESSAGE_CREATE":
-		// Only bot messages can be our replies; most chat is cut here without decoding.
-		// The gateway names the author; events published before it did are sniffed.
-		if ev.AuthorId != "" {
-			return ev.AuthorBot
-		}
-		return bytes.Contains(ev.Raw, []byte(`"bot":true`))
+		// Only bots' messages come here (bus.BotMessageCreate); webhooks' share their
+		// subject but cannot be our replies.
+		return ev.AuthorBot
 	}
 	return false
 }

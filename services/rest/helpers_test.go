@@ -94,7 +94,8 @@ func startReplica(t testing.TB, js jetstream.JetStream, sim *discordsim.Server, 
 	return &replica{p: p, url: "http://" + ln.Addr().String() + "/api/v10", reg: reg, kill: kill}
 }
 
-// activeAndStandby starts the simulator and two replicas: a holding the lease, b standing by.
+// activeAndStandby starts the simulator and two replicas: a holding the lease, b standing
+// by once it has read a's lease.
 func activeAndStandby(t *testing.T) (sim *discordsim.Server, a, b *replica) {
 	t.Helper()
 	sim, _ = startSim(t)
@@ -102,7 +103,11 @@ func activeAndStandby(t *testing.T) (sim *discordsim.Server, a, b *replica) {
 	a = startReplica(t, js, sim, "a", nil, nil)
 	waitActive(t, a, 5*time.Second)
 	b = startReplica(t, js, sim, "b", nil, nil)
-	time.Sleep(300 * time.Millisecond) // b sees a's lease
+	for deadline := time.Now().Add(5 * time.Second); !b.p.lease.seen(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("b never read a's lease")
+		}
+	}
 	if b.p.Active() {
 		t.Fatal("b holds the lease; want it standing by")
 	}
@@ -180,4 +185,11 @@ func simCounts(sim *discordsim.Server, channelRoute string) (rateLimited int, po
 		}
 	}
 	return rateLimited, postsByNonce
+}
+
+// seen reports that this replica, standing by, has read the holder's lease.
+func (l *lease) seen() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.seenRev != 0
 }

@@ -190,8 +190,13 @@ func TestStandbyReadiness(t *testing.T) {
 				}
 			}
 			standby := start("b")
-			time.Sleep(500 * time.Millisecond) // b has seen a's lease a few times
-			if got := readyz(standby); got != tc.wantStatus {
+			// Ready as a standby shows at once; "not ready" must hold while b watches a's
+			// lease: five polls of it (every 100 ms) without b becoming ready or active.
+			got := readyz(standby)
+			for deadline := time.Now().Add(500 * time.Millisecond); time.Now().Before(deadline) && got == tc.wantStatus; time.Sleep(20 * time.Millisecond) {
+				got = readyz(standby)
+			}
+			if got != tc.wantStatus {
 				t.Errorf("standby /readyz %d, want %d", got, tc.wantStatus)
 			}
 			if got := readyz(active); got != http.StatusOK {
