@@ -179,3 +179,51 @@ func TestGuardShedsLowThenNormalThenEssential(t *testing.T) {
 		t.Errorf("spans: %d with a user-scope 429, %d shed by the guard, %d sent; want 18, 5, at least 20", scoped, shed, sent)
 	}
 }
+
+// TestGuardWindow checks the running count against Discord's ten minutes: answers age
+// out of it second by second, a late answer still counts, and a shed says how long until
+// enough have aged out.
+func TestGuardWindow(t *testing.T) {
+	t0 := time.Unix(1_800_000_000, 0)
+	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+	type obs struct{ sec, n int }
+	tests := []struct {
+		name     string
+		observed []obs
+		now      int
+		limit    int
+		count    int
+		wait     time.Duration // zero: not over the limit
+	}{
+		{name: "nothing", now: 0, limit: 1, count: 0},
+		{name: "within the window", observed: []obs{{0, 3}, {100, 2}}, now: 599, limit: 10, count: 5},
+		{name: "the oldest second ages out", observed: []obs{{0, 3}, {100, 2}}, now: 600, limit: 10, count: 2},
+		{name: "all aged out after a long quiet", observed: []obs{{0, 3}, {100, 2}}, now: 5000, limit: 10, count: 0},
+		{name: "over: wait until the oldest leave", observed: []obs{{0, 3}, {100, 2}, {200, 1}}, now: 300, limit: 4, count: 6, wait: 300 * time.Second},
+		{name: "over: wait for two seconds to leave", observed: []obs{{0, 3}, {100, 2}, {200, 1}}, now: 300, limit: 2, count: 6, wait: 400 * time.Second},
+		{name: "a late answer counts", observed: []obs{{50, 1}, {10, 1}}, now: 60, limit: 10, count: 2},
+		{name: "a very late answer counts as the oldest second", observed: []obs{{700, 1}, {10, 1}}, now: 700, limit: 2, count: 2, wait: time.Second},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			g := newGuard(Config{InvalidCeiling: 100})
+			for _, o := range tc.observed {
+				for range o.n {
+					g.observe(at(o.sec), http.StatusTooManyRequests, "user")
+				}
+			}
+			// Neither counts: Discord leaves shared-scope 429s out, and a success is no error.
+			g.observe(at(tc.now), http.StatusTooManyRequests, "shared")
+			g.observe(at(tc.now), http.StatusOK, "")
+			if got := g.count(at(tc.now)); got != tc.count {
+				t.Errorf("count %d, want %d", got, tc.count)
+			}
+			g.mu.Lock()
+			over, wait := g.overLocked(at(tc.now), tc.limit)
+			g.mu.Unlock()
+			if over != (tc.wait > 0) || wait != tc.wait {
+				t.Errorf("over %v wait %v, want over %v wait %v", over, wait, tc.wait > 0, tc.wait)
+			}
+		})
+	}
+}

@@ -190,12 +190,19 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	t := parseTarget(r.Method, path)
+	prio := priority(r.Header.Get(discord.HeaderPriority), t)
+	budget := p.cfg.DefaultDeadline
+	if ms, err := strconv.ParseInt(r.Header.Get(discord.HeaderDeadline), 10, 64); err == nil && ms > 0 {
+		budget = min(time.Duration(ms)*time.Millisecond, p.cfg.MaxDeadline)
+	}
 	ctx, span := p.tracer.Start(ctx, "proxy "+t.route, trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(
 		attribute.String("http.request.method", r.Method),
 		attribute.String("http.route", t.route),
+		attribute.String("novera.proxy.priority", prio),
+		attribute.Int64("novera.proxy.deadline_ms", budget.Milliseconds()),
 	))
 	defer span.End()
-	outcome := p.serve(ctx, w, r, path, t, arrived, span)
+	outcome := p.serve(ctx, w, r, path, t, prio, budget, arrived, span)
 	label := t.route
 	if outcome == "unauthorized" {
 		label = "-" // whoever it was may send any path: no series per path
@@ -204,20 +211,14 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	span.SetAttributes(attribute.String("novera.proxy.outcome", outcome))
 }
 
-func (p *Proxy) serve(ctx context.Context, w http.ResponseWriter, r *http.Request, path string, t target, arrived time.Time, span trace.Span) string {
+func (p *Proxy) serve(ctx context.Context, w http.ResponseWriter, r *http.Request, path string, t target, prio string, budget time.Duration, arrived time.Time, span trace.Span) string {
 	if subtle.ConstantTimeCompare([]byte(r.Header.Get(discord.HeaderProxySecret)), p.secret) != 1 {
 		p.own(w, http.StatusUnauthorized, "unauthorized", 0, "The REST proxy needs its secret.")
 		return "unauthorized"
 	}
-	prio := priority(r.Header.Get(discord.HeaderPriority), t)
-	budget := p.cfg.DefaultDeadline
-	if ms, err := strconv.ParseInt(r.Header.Get(discord.HeaderDeadline), 10, 64); err == nil && ms > 0 {
-		budget = min(time.Duration(ms)*time.Millisecond, p.cfg.MaxDeadline)
-	}
 	// One very slow answer (an upload) must not make every short call look hopeless: the
 	// answer-time allowance is capped at a second.
 	deadline := arrived.Add(budget - p.cfg.SendMargin - min(time.Duration(p.slowAnswer.Load()), time.Second))
-	span.SetAttributes(attribute.String("novera.proxy.priority", prio), attribute.Int64("novera.proxy.deadline_ms", budget.Milliseconds()))
 
 	if !t.token && p.lease.gate(arrived) == gateStandby {
 		// A standby answers at once, so the client tries the other address; but when the
@@ -238,10 +239,14 @@ func (p *Proxy) serve(ctx context.Context, w http.ResponseWriter, r *http.Reques
 		p.shed(w, span, "guard", wait)
 		return "shed_guard"
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
-	if err != nil {
+	body, err := readBody(w, r)
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
 		p.own(w, http.StatusRequestEntityTooLarge, "too-large", 0, "Request entity too large.")
 		return "too_large"
+	case err != nil:
+		return "canceled" // the caller's body broke off: it left
 	}
 
 	tk, retry, err := p.sched.acquire(ctx, t, deadline)
@@ -316,6 +321,20 @@ func (p *Proxy) serve(ctx context.Context, w http.ResponseWriter, r *http.Reques
 	w.WriteHeader(resp.StatusCode)
 	_, _ = io.Copy(w, resp.Body)
 	return "sent"
+}
+
+// readBody reads the caller's body whole (it waits in the queue with its request), in one
+// allocation when the caller gave its length.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	body := http.MaxBytesReader(w, r.Body, maxBody)
+	if r.ContentLength <= 0 || r.ContentLength > maxBody {
+		return io.ReadAll(body)
+	}
+	buf := make([]byte, r.ContentLength)
+	if _, err := io.ReadFull(body, buf); err != nil {
+		return nil, err
+	}
+	return buf, nil
 }
 
 // noteAnswerTime keeps the decaying maximum of Discord's answer times: a slow answer

@@ -3,6 +3,8 @@ package rest
 import (
 	"context"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -186,5 +188,59 @@ func TestInteractionAnswersNeedNoLease(t *testing.T) {
 	b.p.sched.mu.Unlock()
 	if global != 0 {
 		t.Errorf("%d interaction requests counted against the global limit", global)
+	}
+}
+
+// TestBodies: a body over Discord's upload ceiling gets the proxy's 413, and a body that
+// breaks off before its declared length is never forwarded; a whole one is, byte for byte.
+func TestBodies(t *testing.T) {
+	sim, demo := startSim(t)
+	r := startReplica(t, startJetStream(t), sim, "a", nil, nil)
+	waitActive(t, r, 5*time.Second)
+	channel := demo.Channels["general"].String()
+	route := "/channels/{channel_id}/messages"
+	host := strings.TrimPrefix(strings.TrimSuffix(r.url, "/api/v10"), "http://")
+
+	post := func(body io.Reader, length int64) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, r.url+"/channels/"+channel+"/messages", body)
+		req.ContentLength = length
+		req.Header.Set(discord.HeaderProxySecret, testSecret)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp
+	}
+	whole := `{"content":"whole body","nonce":"b1"}`
+	if resp := post(strings.NewReader(whole), int64(len(whole))); resp.StatusCode != http.StatusOK {
+		t.Fatalf("whole body: status %d", resp.StatusCode)
+	}
+	big := strings.Repeat("x", maxBody+1)
+	if resp := post(strings.NewReader(big), int64(len(big))); resp.StatusCode != http.StatusRequestEntityTooLarge || resp.Header.Get(discord.HeaderProxy) != "too-large" {
+		t.Errorf("oversize body: status %d, proxy %q; want 413 from the proxy", resp.StatusCode, resp.Header.Get(discord.HeaderProxy))
+	}
+
+	// A caller that declares 100 bytes, sends 10 and hangs up.
+	conn, err := net.Dial("tcp", host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(conn, "POST /api/v10/channels/%s/messages HTTP/1.1\r\nHost: %s\r\n%s: %s\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"content\"",
+		channel, host, discord.HeaderProxySecret, testSecret)
+	conn.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for counter(t, r.reg, "novera_rest_proxy_requests_total", map[string]string{"outcome": "canceled"}) != 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("the broken-off request was never counted as canceled")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	got := sim.Requests(discordsim.RequestFilter{Method: http.MethodPost, Route: route})
+	if len(got) != 1 || string(got[0].Body) != whole {
+		t.Errorf("the simulator got %d messages, want only the whole one", len(got))
 	}
 }
