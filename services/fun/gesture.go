@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+	"github.com/jackc/pgx/v5"
 
 	busv1 "github.com/novera-bot/novera/libs/buspb/novera/bus/v1"
 	"github.com/novera-bot/novera/libs/persona"
@@ -52,17 +53,7 @@ func (g *gesture) perform(ctx context.Context, r *worker.Request) (*busv1.Member
 		}
 		target = m
 	}
-	day := cmd.ReceivedAt.AsTime().UTC().Truncate(24 * time.Hour)
-	var today int
-	// The table name is one of this package's constants, never input.
-	err := r.Tx.QueryRow(ctx, `
-		INSERT INTO fun.`+g.table+` AS t (guild_id, user_id, day, count) VALUES ($1, $2, $3, 1)
-		ON CONFLICT (guild_id, user_id, day) DO UPDATE SET count = t.count + 1
-		RETURNING count`, cmd.GuildId, target.GetUserId(), day).Scan(&today)
-	if err != nil {
-		return nil, 0, nil, fmt.Errorf("count %s: %w", g.table, err)
-	}
-	tier, err := chooseTier(ctx, r)
+	today, tier, err := g.tally(ctx, r, target.GetUserId())
 	if err != nil {
 		return nil, 0, nil, err
 	}
@@ -74,6 +65,34 @@ func (g *gesture) perform(ctx context.Context, r *worker.Request) (*busv1.Member
 		Footer:      &discordgo.MessageEmbedFooter{Text: r.Pick(g.count, today)},
 	}
 	return target, today, embed, nil
+}
+
+// tally adds the gesture to today's count for the target and picks the reply's tier: the
+// two statements go in one round trip, as neither needs the other's answer.
+func (g *gesture) tally(ctx context.Context, r *worker.Request, targetID string) (today, tier int, err error) {
+	day := r.Cmd.ReceivedAt.AsTime().UTC().Truncate(24 * time.Hour)
+	var b pgx.Batch
+	// The table name is one of this package's constants, never input.
+	b.Queue(`
+		INSERT INTO fun.`+g.table+` AS t (guild_id, user_id, day, count) VALUES ($1, $2, $3, 1)
+		ON CONFLICT (guild_id, user_id, day) DO UPDATE SET count = t.count + 1
+		RETURNING count`, r.Cmd.GuildId, targetID, day)
+	b.Queue(tierScoresSQL, r.Cmd.GuildId)
+	br := r.Tx.SendBatch(ctx, &b)
+	defer func() {
+		if cerr := br.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("count %s: %w", g.table, cerr)
+		}
+	}()
+	if err := br.QueryRow().Scan(&today); err != nil {
+		return 0, 0, fmt.Errorf("count %s: %w", g.table, err)
+	}
+	rows, err := br.Query()
+	if err != nil {
+		return 0, 0, fmt.Errorf("read tier scores: %w", err)
+	}
+	tier, err = pickTier(r, rows)
+	return today, tier, err
 }
 
 // mention names a member without pinging them: embeds never ping, and replies are sent

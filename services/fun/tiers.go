@@ -27,13 +27,22 @@ var (
 	dislikes = []string{"🙄", "👎", "😐", "😒", "🥱"}
 )
 
+// tierScoresSQL reads a guild's tier scores for pickTier.
+const tierScoresSQL = `SELECT tier, score FROM fun.tier_scores WHERE guild_id = $1`
+
 // chooseTier picks this reply's tier and records it.
 func chooseTier(ctx context.Context, r *worker.Request) (int, error) {
-	var scores [persona.Tiers]int64
-	rows, err := r.Tx.Query(ctx, `SELECT tier, score FROM fun.tier_scores WHERE guild_id = $1`, r.Cmd.GuildId)
+	rows, err := r.Tx.Query(ctx, tierScoresSQL, r.Cmd.GuildId)
 	if err != nil {
 		return 0, fmt.Errorf("read tier scores: %w", err)
 	}
+	return pickTier(r, rows)
+}
+
+// pickTier reads the scores tierScoresSQL returned (closing rows), picks this reply's
+// tier and records it. A handler with a statement of its own sends both in one batch.
+func pickTier(r *worker.Request, rows pgx.Rows) (int, error) {
+	var scores [persona.Tiers]int64
 	for rows.Next() {
 		var t int
 		var s int64
