@@ -42,19 +42,42 @@ type Queryer interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 }
 
+// selectSettings reads a guild's stored settings.
+const selectSettings = `SELECT key, value FROM guildconfig.guild_settings WHERE guild_id = $1`
+
 // GetIn is Get on the caller's transaction. Code that holds a transaction must read
 // through it: asking the pool for a second connection while holding one deadlocks once
 // every connection is held that way.
 func GetIn(ctx context.Context, db Queryer, guildID string) (*Config, error) {
-	c := Defaults(guildID)
 	if guildID == "" {
-		return c, nil
+		return Defaults(guildID), nil
 	}
-	rows, err := db.Query(ctx, `SELECT key, value FROM guildconfig.guild_settings WHERE guild_id = $1`, guildID)
+	rows, err := db.Query(ctx, selectSettings, guildID)
 	if err != nil {
 		return nil, fmt.Errorf("guildconfig: read %s: %w", guildID, err)
 	}
+	return scan(guildID, rows)
+}
+
+// QueueGet adds the read of a guild's configuration to b, for a caller that sends it with
+// statements of its own in one round trip. *into is set when b's results are read (pgx
+// calls back as the batch is closed); it stays nil if the read fails.
+func QueueGet(b *pgx.Batch, guildID string, into **Config) {
+	if guildID == "" {
+		*into = Defaults(guildID)
+		return
+	}
+	b.Queue(selectSettings, guildID).Query(func(rows pgx.Rows) error {
+		c, err := scan(guildID, rows)
+		*into = c
+		return err
+	})
+}
+
+// scan reads the rows of selectSettings over the defaults, and closes them.
+func scan(guildID string, rows pgx.Rows) (*Config, error) {
 	defer rows.Close()
+	c := Defaults(guildID)
 	for rows.Next() {
 		var k, v string
 		if err := rows.Scan(&k, &v); err != nil {

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/novera-bot/novera/libs/pglocal/pgtest"
 	"github.com/novera-bot/novera/libs/store"
 )
@@ -49,5 +51,22 @@ func TestStoreSetGet(t *testing.T) {
 	other, _ := s.Get(t.Context(), "2")
 	if other.Role("goodboy") != "" || !other.Sassy() {
 		t.Error("settings leaked into another guild")
+	}
+
+	// The same reads sent in a batch: the settings of guild 1, the defaults of guild 2,
+	// and of no guild (a DM) without a statement.
+	var b pgx.Batch
+	var one, two, dm *Config
+	QueueGet(&b, "1", &one)
+	QueueGet(&b, "2", &two)
+	QueueGet(&b, "", &dm)
+	if b.Len() != 2 {
+		t.Errorf("%d statements queued, want 2 (none for a DM)", b.Len())
+	}
+	if err := pool.SendBatch(t.Context(), &b).Close(); err != nil {
+		t.Fatal(err)
+	}
+	if one.Role("goodboy") != "42" || one.Sassy() || two.Role("goodboy") != "" || !two.Sassy() || dm == nil || dm.Prefix() != "!" {
+		t.Errorf("batched reads: guild 1 goodboy=%q sassy=%v, guild 2 goodboy=%q sassy=%v, DM %v", one.Role("goodboy"), one.Sassy(), two.Role("goodboy"), two.Sassy(), dm)
 	}
 }

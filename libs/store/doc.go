@@ -36,7 +36,9 @@
 //
 // InTxHandled is the same first step folded into the transaction's BEGIN (one round trip
 // fewer, which every command pays), reporting a redelivery as ErrAlreadyHandled.
-// InTxHandledTail also sends the transaction's last writes with its COMMIT (a Tail: the
-// payload, QueuePayload, and records read back later), one round trip for all of them;
-// workers use it, and MarkDoneMany to record many finished events with one commit.
+// InTxHandledTail also sends reads that need nothing from the transaction with its BEGIN
+// (a worker reads the guild's settings there), and the transaction's last writes with its
+// COMMIT (a Tail: the payload, QueuePayload, and records read back later), one round trip
+// each; its fn gets a Tx, the statement half of pgx.Tx. Workers use it, and MarkDoneMany to
+// record many finished events with one commit.
 package store

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -29,17 +30,34 @@ type Acquirer interface {
 	Acquire(ctx context.Context) (*pgxpool.Conn, error)
 }
 
+// Tx is what a function may do in a transaction that a helper of this package began and
+// will end: run statements and batches. A pgx.Tx has it, and so has the bare connection
+// InTxHandledTail begins its transaction on.
+type Tx interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}
+
 // InTxHandledTail is InTxHandled whose fn may also queue statements on a Tail, sent with
-// the COMMIT in one round trip. Every command ends its transaction with the calls it owes
-// (the outbox payload), and often with a record it reads back later; in their own round
-// trips they were two of a command's seven.
-func InTxHandledTail(ctx context.Context, db Acquirer, schema, eventID string, fn func(pgx.Tx, *Tail) error) error {
+// the COMMIT in one round trip, and whose reads that need nothing from fn go with the
+// BEGIN: head, when not nil, queues them (with the callbacks that take their results) on
+// the batch that begins the transaction and records the event. Every command reads its
+// guild's settings first and ends with the calls it owes (the outbox payload), often with
+// a record it reads back later; in round trips of their own they were three of seven.
+func InTxHandledTail(ctx context.Context, db Acquirer, schema, eventID string, head func(*pgx.Batch), fn func(Tx, *Tail) error) error {
 	if err := checkSchema(schema); err != nil {
 		return err
 	}
-	begin := handledBegin(schema, eventID, false)
 	return retryConflicts(ctx, func() error {
-		return handledConflict(runTailTx(ctx, db, pgx.TxOptions{BeginQuery: begin}, fn), schema, eventID)
+		var begin pgx.Batch
+		begin.Queue("BEGIN")
+		begin.Queue("INSERT INTO "+qualify(schema, "handled_events")+" (event_id) VALUES ($1)", eventID)
+		if head != nil {
+			head(&begin)
+		}
+		return handledConflict(runTailTx(ctx, db, &begin, fn), schema, eventID)
 	})
 }
 
@@ -52,36 +70,39 @@ func QueuePayload(tail *Tail, schema, eventID string, payload []byte) error {
 	return nil
 }
 
-// runTailTx runs fn in a transaction on a connection of its own, then sends the tail and
-// the COMMIT as one batch. The transaction object pgx hands fn is left behind once the
-// batch has committed: its own Commit would cost the round trip saved here, and the
-// connection's state (idle, in a transaction, failed) is what PostgreSQL reports.
-func runTailTx(ctx context.Context, db Acquirer, opts pgx.TxOptions, fn func(pgx.Tx, *Tail) error) (err error) {
+// runTailTx sends begin (which starts the transaction) on a connection of its own, runs
+// fn, then sends the tail and the COMMIT as one batch. fn works on the connection itself:
+// pgx's transaction object would cost a round trip of its own to begin and another to
+// commit, and the connection's state (idle, in a transaction, failed) is what PostgreSQL
+// reports.
+func runTailTx(ctx context.Context, db Acquirer, begin *pgx.Batch, fn func(Tx, *Tail) error) (err error) {
 	c, err := db.Acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("store: acquire a connection: %w", err)
 	}
 	defer c.Release()
-	tx, err := c.BeginTx(ctx, opts)
-	if err != nil {
-		return fmt.Errorf("store: begin transaction: %w", err)
-	}
 	finished := false
 	defer func() {
 		if finished {
 			return
 		}
-		// fn failed or panicked, or the batch left the transaction open or aborted: roll
-		// back even when ctx has ended, but not forever. If that fails the connection is
-		// closed, which ends the transaction too, and the pool drops it.
+		// The begin batch, fn or the commit batch failed, or fn panicked: roll back even
+		// when ctx has ended, but not forever. If that fails the connection is closed,
+		// which ends the transaction too, and the pool drops it.
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
 		if _, rerr := c.Exec(rctx, "ROLLBACK"); rerr != nil {
 			_ = c.Conn().Close(rctx)
 		}
 	}()
+	if err := c.SendBatch(ctx, begin).Close(); err != nil {
+		return fmt.Errorf("store: begin transaction: %w", err)
+	}
+	if c.Conn().PgConn().TxStatus() != 'T' {
+		return errors.New("store: begin transaction: the connection is not in the transaction its batch began")
+	}
 	var tail Tail
-	if err := fn(tx, &tail); err != nil {
+	if err := fn(c.Conn(), &tail); err != nil {
 		return err
 	}
 	tail.b.Queue("COMMIT")

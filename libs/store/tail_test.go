@@ -9,8 +9,9 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
-// TestInTxHandledTail: the tail goes with the COMMIT and is part of the transaction. A
-// failure anywhere (in fn, in the tail, a panic) commits nothing, not even the handled
+// TestInTxHandledTail: reads queued with the BEGIN run in the transaction after the
+// handled record, and the tail goes with the COMMIT and is part of it. A failure anywhere
+// (a read with the BEGIN, fn, the tail, a panic) commits nothing, not even the handled
 // record, and leaves every connection of the pool idle for the next transaction.
 func TestInTxHandledTail(t *testing.T) {
 	t.Parallel()
@@ -22,14 +23,23 @@ func TestInTxHandledTail(t *testing.T) {
 	insert := `INSERT INTO fun.tail_test VALUES ($1)`
 	errHandler := errors.New("handler refused")
 	tests := []struct {
-		name      string
-		fn        func(k string) func(pgx.Tx, *Tail) error
+		name string
+		// fn returns what to read with the BEGIN (nil: nothing) and what to run.
+		fn        func(k string) (func(*pgx.Batch), func(Tx, *Tail) error)
 		panics    bool
 		wantErr   func(error) bool
 		committed bool
 	}{
-		{name: "commit", committed: true, fn: func(k string) func(pgx.Tx, *Tail) error {
-			return func(tx pgx.Tx, tail *Tail) error {
+		{name: "commit", committed: true, fn: func(k string) (func(*pgx.Batch), func(Tx, *Tail) error) {
+			// The read that goes with the BEGIN sees the handled record it comes after.
+			records := -1
+			head := func(b *pgx.Batch) {
+				b.Queue(`SELECT count(*) FROM fun.handled_events WHERE event_id = $1`, k).QueryRow(func(r pgx.Row) error { return r.Scan(&records) })
+			}
+			return head, func(tx Tx, tail *Tail) error {
+				if records != 1 {
+					return fmt.Errorf("the head read %d handled records of %s, want its own", records, k)
+				}
 				if _, err := tx.Exec(ctx, insert, k+"/in-tx"); err != nil {
 					return err
 				}
@@ -37,8 +47,8 @@ func TestInTxHandledTail(t *testing.T) {
 				return QueuePayload(tail, "fun", k, []byte(`[{"content":"hi"}]`))
 			}
 		}},
-		{name: "tail fails", fn: func(k string) func(pgx.Tx, *Tail) error {
-			return func(tx pgx.Tx, tail *Tail) error {
+		{name: "tail fails", fn: func(k string) (func(*pgx.Batch), func(Tx, *Tail) error) {
+			return nil, func(tx Tx, tail *Tail) error {
 				if _, err := tx.Exec(ctx, insert, k+"/in-tx"); err != nil {
 					return err
 				}
@@ -50,8 +60,8 @@ func TestInTxHandledTail(t *testing.T) {
 			pgErr, ok := errors.AsType[*pgconn.PgError](err)
 			return ok && pgErr.Code == "23505" && pgErr.TableName == "tail_test"
 		}},
-		{name: "handler fails", fn: func(k string) func(pgx.Tx, *Tail) error {
-			return func(tx pgx.Tx, tail *Tail) error {
+		{name: "handler fails", fn: func(k string) (func(*pgx.Batch), func(Tx, *Tail) error) {
+			return nil, func(tx Tx, tail *Tail) error {
 				if _, err := tx.Exec(ctx, insert, k+"/in-tx"); err != nil {
 					return err
 				}
@@ -59,8 +69,18 @@ func TestInTxHandledTail(t *testing.T) {
 				return errHandler
 			}
 		}, wantErr: func(err error) bool { return errors.Is(err, errHandler) }},
-		{name: "handler panics", panics: true, fn: func(k string) func(pgx.Tx, *Tail) error {
-			return func(tx pgx.Tx, tail *Tail) error {
+		{name: "head read fails", fn: func(k string) (func(*pgx.Batch), func(Tx, *Tail) error) {
+			head := func(b *pgx.Batch) { b.Queue(`SELECT k FROM fun.no_such_table`) }
+			return head, func(Tx, *Tail) error {
+				t.Error("fn ran after its head read failed")
+				return nil
+			}
+		}, wantErr: func(err error) bool {
+			pgErr, ok := errors.AsType[*pgconn.PgError](err)
+			return ok && pgErr.Code == "42P01"
+		}},
+		{name: "handler panics", panics: true, fn: func(k string) (func(*pgx.Batch), func(Tx, *Tail) error) {
+			return nil, func(tx Tx, tail *Tail) error {
 				if _, err := tx.Exec(ctx, insert, k+"/in-tx"); err != nil {
 					return err
 				}
@@ -77,7 +97,8 @@ func TestInTxHandledTail(t *testing.T) {
 				var err error
 				panicked := func() (p any) {
 					defer func() { p = recover() }()
-					err = InTxHandledTail(ctx, pool, "fun", k, tc.fn(k))
+					head, fn := tc.fn(k)
+					err = InTxHandledTail(ctx, pool, "fun", k, head, fn)
 					return nil
 				}()
 				if (panicked != nil) != tc.panics {
@@ -108,7 +129,7 @@ func TestInTxHandledTail(t *testing.T) {
 		})
 	}
 	// A redelivery never runs fn.
-	err := InTxHandledTail(ctx, pool, "fun", "commit-0", func(pgx.Tx, *Tail) error {
+	err := InTxHandledTail(ctx, pool, "fun", "commit-0", nil, func(Tx, *Tail) error {
 		t.Error("fn ran for a handled event")
 		return nil
 	})

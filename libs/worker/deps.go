@@ -39,7 +39,7 @@ type Deps struct {
 // Options turns the shared dependencies into one service's worker options.
 func (d Deps) Options(service string, handlers map[string]Handler) Options {
 	return Options{Service: service, Bus: d.Bus, Pool: d.Pool, Discord: d.Discord, Registry: d.Registry,
-		Config: d.Config, Handlers: handlers, Logger: d.Logger.With("service", service), Tracer: d.Tracer, Metrics: d.Metrics,
+		Handlers: handlers, Logger: d.Logger.With("service", service), Tracer: d.Tracer, Metrics: d.Metrics,
 		Health: d.Health, StallAfter: d.StallAfter}
 }
 

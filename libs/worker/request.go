@@ -5,7 +5,6 @@ import (
 	"math/rand/v2"
 
 	"github.com/bwmarrin/discordgo"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/novera-bot/novera/libs/buspb/novera/bus/v1"
 	"github.com/novera-bot/novera/libs/commands"
@@ -21,7 +20,7 @@ type Request struct {
 	Cmd     *busv1.Command
 	Def     *commands.Command
 	Config  *guildconfig.Config
-	Tx      pgx.Tx
+	Tx      store.Tx
 	Rand    *rand.Rand
 	schema  string
 	tail    *store.Tail

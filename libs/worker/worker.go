@@ -51,7 +51,6 @@ type Options struct {
 	Pool     *pgxpool.Pool
 	Discord  *discord.Client
 	Registry *commands.Registry
-	Config   *guildconfig.Store
 	Handlers map[string]Handler
 	Logger   *slog.Logger
 	Tracer   trace.TracerProvider
@@ -96,8 +95,8 @@ type Worker struct {
 // New checks that the handlers and the registry agree: every command the registry gives
 // this service has a handler, and no handler serves a command the registry lacks.
 func New(o Options) (*Worker, error) {
-	if o.Service == "" || o.Bus == nil || o.Pool == nil || o.Discord == nil || o.Registry == nil || o.Config == nil {
-		return nil, errors.New("worker: Service, Bus, Pool, Discord, Registry and Config are required")
+	if o.Service == "" || o.Bus == nil || o.Pool == nil || o.Discord == nil || o.Registry == nil {
+		return nil, errors.New("worker: Service, Bus, Pool, Discord and Registry are required")
 	}
 	for _, c := range o.Registry.OfService(o.Service) {
 		if o.Handlers[c.Name] == nil {
@@ -371,10 +370,6 @@ var errAlreadyHandled = errors.New("worker: already handled")
 // run checks the command and executes its handler in a transaction that also records the
 // event as handled together with the Discord calls it owes.
 func (w *Worker) run(ctx context.Context, cmd *busv1.Command) ([]Action, string, error) {
-	cfg, err := w.o.Config.Get(ctx, cmd.GuildId)
-	if err != nil {
-		return nil, "", fmt.Errorf("read guild config: %w", err)
-	}
 	if expired(cmd) {
 		// Nothing can reach the member any more (the interaction's token is dead), so the
 		// command changes nothing: recorded as handled, so a redelivery stops here too.
@@ -388,46 +383,49 @@ func (w *Worker) run(ctx context.Context, cmd *busv1.Command) ([]Action, string,
 		})
 		return nil, "expired", err
 	}
-	req := &Request{Cmd: cmd, Config: cfg, Rand: rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())), schema: w.schema()}
+	req := &Request{Cmd: cmd, Rand: rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())), schema: w.schema()}
 	outcome := "ok"
 	var refusal *UserError
-	msg, ok, err := w.precheck(ctx, req)
-	if err != nil {
+	// The guild's settings are read with the BEGIN, in its round trip; the checks that need
+	// them run in the transaction, and a refusal rolls it back like a handler's.
+	var cfg *guildconfig.Config
+	err := store.InTxHandledTail(ctx, w.o.Pool, w.schema(), cmd.Id, func(b *pgx.Batch) {
+		guildconfig.QueueGet(b, cmd.GuildId, &cfg)
+	}, func(tx store.Tx, tail *store.Tail) error {
+		req.Config, req.Tx, req.tail = cfg, tx, tail
+		req.actions, req.after = req.actions[:0], req.after[:0]
+		msg, ok, err := w.precheck(ctx, req)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return &UserError{Msg: msg}
+		}
+		h := w.handler(cmd)
+		if h == nil {
+			return bus.Permanent(fmt.Errorf("no handler for %q", cmd.Name))
+		}
+		if err := h(ctx, req); err != nil {
+			return err
+		}
+		// The calls owed go with the COMMIT: no round trip of their own.
+		payload, err := owedPayload(req.actions)
+		if err != nil {
+			return err
+		}
+		return store.QueuePayload(tail, w.schema(), cmd.Id, payload)
+	})
+	req.Tx, req.tail = nil, nil
+	if errors.Is(err, store.ErrAlreadyHandled) {
+		return nil, "", errAlreadyHandled
+	}
+	if !errors.As(err, &refusal) && err != nil {
 		return nil, "", err
 	}
-	if !ok {
-		refusal = &UserError{Msg: msg}
-	}
-	if refusal == nil {
-		err = store.InTxHandledTail(ctx, w.o.Pool, w.schema(), cmd.Id, func(tx pgx.Tx, tail *store.Tail) error {
-			req.Tx, req.tail = tx, tail
-			req.actions, req.after = req.actions[:0], req.after[:0]
-			h := w.handler(cmd)
-			if h == nil {
-				return bus.Permanent(fmt.Errorf("no handler for %q", cmd.Name))
-			}
-			if err := h(ctx, req); err != nil {
-				return err
-			}
-			// The calls owed go with the COMMIT: no round trip of their own.
-			payload, err := owedPayload(req.actions)
-			if err != nil {
-				return err
-			}
-			return store.QueuePayload(tail, w.schema(), cmd.Id, payload)
-		})
-		req.Tx, req.tail = nil, nil
-		if errors.Is(err, store.ErrAlreadyHandled) {
-			return nil, "", errAlreadyHandled
-		}
-		if !errors.As(err, &refusal) && err != nil {
-			return nil, "", err
-		}
-		if err == nil {
-			for _, f := range req.after {
-				if err := f(ctx); err != nil {
-					w.o.Logger.WarnContext(ctx, "after-commit step failed", "command", cmd.Name, "event_id", cmd.Id, "err", err)
-				}
+	if err == nil {
+		for _, f := range req.after {
+			if err := f(ctx); err != nil {
+				w.o.Logger.WarnContext(ctx, "after-commit step failed", "command", cmd.Name, "event_id", cmd.Id, "err", err)
 			}
 		}
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/novera-bot/novera/libs/store"
 	"github.com/novera-bot/novera/services/league/ledger"
 )
 
@@ -14,7 +15,7 @@ const current = `NOT EXISTS (SELECT 1 FROM league.departed d WHERE d.guild_id = 
 
 // rankOf returns a balance's rank (1 + how many current members have more) and how many
 // current members have a balance above zero.
-func rankOf(ctx context.Context, tx pgx.Tx, guildID string, c ledger.Currency, amount int64) (rank, total int, err error) {
+func rankOf(ctx context.Context, tx store.Tx, guildID string, c ledger.Currency, amount int64) (rank, total int, err error) {
 	err = tx.QueryRow(ctx, `
 		SELECT count(*) FILTER (WHERE b.amount > $3) + 1, count(*)
 		FROM league.balances b
@@ -33,7 +34,7 @@ type ranked struct {
 
 // standings lists current members with a balance above zero, highest first; ties keep a
 // stable order by user id so the same data always gives the same rank roles.
-func standings(ctx context.Context, tx pgx.Tx, guildID string, c ledger.Currency) ([]ranked, error) {
+func standings(ctx context.Context, tx store.Tx, guildID string, c ledger.Currency) ([]ranked, error) {
 	rows, err := tx.Query(ctx, `
 		SELECT b.user_id, b.amount FROM league.balances b
 		WHERE b.guild_id = $1 AND b.currency = $2 AND b.amount > 0 AND `+current+`

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/novera-bot/novera/libs/store"
 	"github.com/novera-bot/novera/libs/worker"
 	"github.com/novera-bot/novera/services/league/ledger"
 )
@@ -82,7 +83,7 @@ var errNoMatch = errors.New("wager: no such match")
 // lockMatch reads a match and locks it until tx ends: every change to a match (a join, a
 // click on Approve, a timer) goes through here, so two of them queue up and the second
 // sees what the first did. That is what makes "settled exactly once" hold.
-func lockMatch(ctx context.Context, tx pgx.Tx, guildID string, id int64) (*match, error) {
+func lockMatch(ctx context.Context, tx store.Tx, guildID string, id int64) (*match, error) {
 	m := &match{ID: id, GuildID: guildID}
 	var winner *string
 	err := tx.QueryRow(ctx, `SELECT mode, region, stake, host_id, username, server_link, state, channel_id, message_id,

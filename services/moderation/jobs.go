@@ -52,7 +52,7 @@ type job struct {
 }
 
 // schedule adds a job due at due, once per key.
-func schedule(ctx context.Context, tx pgx.Tx, key string, due time.Time, j job) error {
+func schedule(ctx context.Context, tx store.Tx, key string, due time.Time, j job) error {
 	payload, err := json.Marshal(j)
 	if err != nil {
 		return fmt.Errorf("encode job %s: %w", key, err)

@@ -6,7 +6,7 @@
 // Other services (wagers: stakes held and paid out) call it inside their own transaction,
 // so that their state and the values they move commit or roll back together:
 //
-//	err := store.InTx(ctx, pool, func(tx pgx.Tx) error {
+//	err := store.InTx(ctx, pool, func(tx store.Tx) error {
 //		_, err := ledger.Apply(ctx, tx, ledger.Entry{GuildID: g, UserID: u, Currency: ledger.Value,
 //			Delta: -stake, Reason: ledger.Wager, ActorID: u, EventID: interactionID})
 //		return err
@@ -92,7 +92,7 @@ func (e Entry) validate() error {
 // Apply appends e and returns the new balance. It refuses (ErrNegative, ErrTooLarge,
 // ErrDuplicate) without changing anything, so tx can go on. A zero delta is ErrInvalid:
 // an entry that changes nothing is noise in a member's history.
-func Apply(ctx context.Context, tx pgx.Tx, e Entry) (int64, error) {
+func Apply(ctx context.Context, tx store.Tx, e Entry) (int64, error) {
 	if err := e.validate(); err != nil {
 		return 0, err
 	}
@@ -109,7 +109,7 @@ func Apply(ctx context.Context, tx pgx.Tx, e Entry) (int64, error) {
 // AddFloored applies e with its delta floored so the balance stops at zero (addvalue's
 // rule) and returns the delta actually applied and the new balance. A change that floors
 // to nothing appends nothing.
-func AddFloored(ctx context.Context, tx pgx.Tx, e Entry) (applied, balance int64, err error) {
+func AddFloored(ctx context.Context, tx store.Tx, e Entry) (applied, balance int64, err error) {
 	if err := e.validate(); err != nil {
 		return 0, 0, err
 	}
@@ -127,7 +127,7 @@ func AddFloored(ctx context.Context, tx pgx.Tx, e Entry) (applied, balance int64
 
 // Set makes the balance target (setvalue's rule; e.Delta is ignored) and returns the old
 // and new balance. Setting the balance it already has appends nothing.
-func Set(ctx context.Context, tx pgx.Tx, e Entry, target int64) (old, balance int64, err error) {
+func Set(ctx context.Context, tx store.Tx, e Entry, target int64) (old, balance int64, err error) {
 	if err := e.validate(); err != nil {
 		return 0, 0, err
 	}
@@ -148,7 +148,7 @@ func Set(ctx context.Context, tx pgx.Tx, e Entry, target int64) (old, balance in
 
 // Lock returns a balance and locks it until tx ends, creating it at zero if the member
 // has none, so concurrent changes to one member queue up instead of losing an update.
-func Lock(ctx context.Context, tx pgx.Tx, guildID, userID string, c Currency) (int64, error) {
+func Lock(ctx context.Context, tx store.Tx, guildID, userID string, c Currency) (int64, error) {
 	var amount int64
 	err := tx.QueryRow(ctx, `
 		INSERT INTO league.balances (guild_id, user_id, currency) VALUES ($1, $2, $3)
@@ -161,7 +161,7 @@ func Lock(ctx context.Context, tx pgx.Tx, guildID, userID string, c Currency) (i
 }
 
 // write appends e to a balance locked at old and materialises the result.
-func write(ctx context.Context, tx pgx.Tx, e Entry, old int64) (int64, error) {
+func write(ctx context.Context, tx store.Tx, e Entry, old int64) (int64, error) {
 	if e.Delta < -old {
 		return old, fmt.Errorf("%w: %s of <@%s> is %d, change %d", ErrNegative, e.Currency, e.UserID, old, e.Delta)
 	}
@@ -213,7 +213,7 @@ type Record struct {
 }
 
 // History returns a member's latest entries in one currency, newest first.
-func History(ctx context.Context, q pgx.Tx, guildID, userID string, c Currency, limit int) ([]Record, error) {
+func History(ctx context.Context, q store.Tx, guildID, userID string, c Currency, limit int) ([]Record, error) {
 	rows, err := q.Query(ctx, `
 		SELECT id, delta, balance_after, reason, actor_id, event_id, note, created_at
 		FROM league.ledger WHERE guild_id = $1 AND user_id = $2 AND currency = $3
