@@ -60,7 +60,7 @@ func TestTracer(t *testing.T) {
 			"db.query.text":     "SELECT count(*) FROM fun.headpats WHERE giver = $1",
 			"db.operation.name": "SELECT",
 		}},
-		{name: "BATCH"},
+		{name: "BATCH", wantAttrs: map[attribute.Key]string{"db.operation.name": "BATCH", "db.operation.batch.size": "2"}},
 		{name: "UPDATE fun.headpats", inBatch: true},
 		{name: "DELETE fun.headpats", inBatch: true},
 	}
