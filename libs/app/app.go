@@ -90,20 +90,11 @@ func (a *App) Bus(ctx context.Context, url string) (*bus.Bus, error) {
 	if err != nil {
 		return nil, err
 	}
-	// A server that is restarting does not answer for a moment: wait for it, as for
-	// PostgreSQL (a service must not exit because NATS restarted while it started).
-	for wait := 200 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
-		err := b.EnsureStreams(ctx)
-		if err == nil {
-			break
-		}
-		a.Log.Warn("NATS streams not ready yet; waiting", "err", err, "retry_in", wait)
-		select {
-		case <-ctx.Done():
-			b.Close()
-			return nil, err
-		case <-time.After(wait):
-		}
+	// A service must not exit because NATS restarted while it started: wait for it, as
+	// for PostgreSQL.
+	if err := bus.WhenAvailable(ctx, a.Log, "streams", b.EnsureStreams); err != nil {
+		b.Close()
+		return nil, err
 	}
 	a.Health.Ready(a.Name+".nats", func(context.Context) error {
 		if !b.Connected() {

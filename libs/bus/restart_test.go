@@ -2,9 +2,12 @@ package bus_test
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/novera-bot/novera/libs/bus"
 	"github.com/novera-bot/novera/libs/natsembed"
@@ -64,5 +67,57 @@ func TestConsumerSurvivesServerRestart(t *testing.T) {
 	settled(t, b, bus.StreamEvents, "watcher", ack.Sequence)
 	if !b.Connected() {
 		t.Error("bus reports disconnected after the restart")
+	}
+}
+
+// TestWhenAvailableWaitsOutARestart: a start-up step that meets NATS down (the gateway's
+// session bucket, in the chaos run that found it) is tried again until the server is back,
+// instead of failing the start; and a step still failing when ctx ends gives up with its
+// error.
+func TestWhenAvailableWaitsOutARestart(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t, 40*time.Second)
+	dir := filepath.Join(t.TempDir(), "nats")
+	srv := natstest.StartServer(t, natsembed.Options{StoreDir: dir})
+	b := connect(t, srv.ClientURL())
+	port := srv.Port()
+	if err := srv.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	attempts := 0
+	done := make(chan error, 1)
+	go func() {
+		done <- bus.WhenAvailable(ctx, nil, "test bucket", func(ctx context.Context) error {
+			attempts++
+			sctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+			defer cancel()
+			_, err := b.JetStream().CreateOrUpdateKeyValue(sctx, jetstream.KeyValueConfig{Bucket: "when_available"})
+			return err
+		})
+	}()
+	time.Sleep(1500 * time.Millisecond)
+	select {
+	case err := <-done:
+		t.Fatalf("the step ended while NATS was down: %v", err)
+	default:
+	}
+	natstest.StartServer(t, natsembed.Options{Port: port, StoreDir: dir})
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("once NATS was back: %v", err)
+		}
+	case <-ctx.Done():
+		t.Fatal("the step never succeeded once NATS was back")
+	}
+	if attempts < 2 {
+		t.Errorf("%d attempts; the first, with NATS down, must have failed", attempts)
+	}
+
+	gctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	errDown := errors.New("still down")
+	if err := bus.WhenAvailable(gctx, nil, "never", func(context.Context) error { return errDown }); !errors.Is(err, errDown) {
+		t.Errorf("a step failing until the end: %v, want its own error", err)
 	}
 }

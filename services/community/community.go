@@ -9,6 +9,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/novera-bot/novera/libs/bus"
 	busv1 "github.com/novera-bot/novera/libs/buspb/novera/bus/v1"
 	"github.com/novera-bot/novera/libs/commands"
 	"github.com/novera-bot/novera/libs/persona"
@@ -26,7 +27,10 @@ var migrationFiles embed.FS
 // guild's prefix for the gateways, which repairs a publish lost to a crash.
 func New(ctx context.Context, deps worker.Deps) (*worker.Worker, error) {
 	reg, js := deps.Registry, deps.Bus.JetStream()
-	if err := deps.Config.SyncPrefixes(ctx, js); err != nil {
+	err := bus.WhenAvailable(ctx, deps.Logger, "prefix sync", func(ctx context.Context) error {
+		return deps.Config.SyncPrefixes(ctx, js)
+	})
+	if err != nil {
 		return nil, fmt.Errorf("community: %w", err)
 	}
 	return deps.Build(ctx, Schema, store.Sub(migrationFiles, "migrations"), map[string]worker.Handler{

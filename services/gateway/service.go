@@ -170,12 +170,17 @@ func (s *Service) Run(ctx context.Context) error {
 		return fmt.Errorf("gateway: %w", err)
 	}
 	s.appID = app.ID
-	// Prefixes must be known before the first message is read.
-	prefixes, err := guildconfig.WatchPrefixes(ctx, s.o.Bus.JetStream())
+	// Prefixes must be known before the first message is read. This and the two buckets
+	// below wait for NATS: a gateway restarted just before NATS went down exited here
+	// and left its shards unserved (found by the chaos run).
+	js := s.o.Bus.JetStream()
+	err = bus.WhenAvailable(ctx, s.o.Logger, "prefix watch", func(ctx context.Context) (err error) {
+		s.prefixes, err = guildconfig.WatchPrefixes(ctx, js)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("gateway: %w", err)
 	}
-	s.prefixes = prefixes
 	if err := s.o.Discord.OverwriteCommands(ctx, app.ID, "", s.o.Registry.ApplicationCommands()); err != nil {
 		return fmt.Errorf("gateway: %w", err)
 	}
@@ -191,11 +196,19 @@ func (s *Service) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("gateway: %w", err)
 	}
-	sessions, err := openSessions(ctx, s.o.Bus.JetStream())
+	var sessions *sessionStore
+	err = bus.WhenAvailable(ctx, s.o.Logger, "session bucket", func(ctx context.Context) (err error) {
+		sessions, err = openSessions(ctx, js)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("gateway: %w", err)
 	}
-	leases, err := openLeases(ctx, s.o.Bus.JetStream(), s.o.Holder, s.o.LeaseTTL)
+	var leases *leaseStore
+	err = bus.WhenAvailable(ctx, s.o.Logger, "lease bucket", func(ctx context.Context) (err error) {
+		leases, err = openLeases(ctx, js, s.o.Holder, s.o.LeaseTTL)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("gateway: %w", err)
 	}

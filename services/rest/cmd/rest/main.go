@@ -22,6 +22,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/novera-bot/novera/libs/app"
+	"github.com/novera-bot/novera/libs/bus"
 	"github.com/novera-bot/novera/libs/config"
 	"github.com/novera-bot/novera/services/rest"
 )
@@ -58,17 +59,12 @@ func run(ctx context.Context, env *config.Env, listening func(addr, admin string
 	// replica must not exit (and leave its workers one address short) for that.
 	var nc *nats.Conn
 	var p *rest.Proxy
-	for wait := 200 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
+	err = bus.WhenAvailable(ctx, a.Log, "REST proxy start", func(context.Context) (err error) {
 		nc, p, err = start(life, natsURL, rest.Options{Config: cfg, Logger: a.Log, Telemetry: a.Tel, Metrics: a.Admin.Registry})
-		if err == nil {
-			break
-		}
-		a.Log.Warn("NATS not ready yet; waiting", "err", err, "retry_in", wait)
-		select {
-		case <-ctx.Done():
-			return err
-		case <-time.After(wait):
-		}
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	defer nc.Close()
 	if standbyReady {
