@@ -77,13 +77,7 @@ func TestConsumerSurvivesServerRestart(t *testing.T) {
 func TestWhenAvailableWaitsOutARestart(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t, 40*time.Second)
-	dir := filepath.Join(t.TempDir(), "nats")
-	srv := natstest.StartServer(t, natsembed.Options{StoreDir: dir})
-	b := connect(t, srv.ClientURL())
-	port := srv.Port()
-	if err := srv.Shutdown(ctx); err != nil {
-		t.Fatal(err)
-	}
+	b, restart := serverAway(ctx, t)
 	attempts := 0
 	done := make(chan error, 1)
 	go func() {
@@ -101,7 +95,7 @@ func TestWhenAvailableWaitsOutARestart(t *testing.T) {
 		t.Fatalf("the step ended while NATS was down: %v", err)
 	default:
 	}
-	natstest.StartServer(t, natsembed.Options{Port: port, StoreDir: dir})
+	restart()
 	select {
 	case err := <-done:
 		if err != nil {

@@ -17,13 +17,7 @@ import (
 func TestConsumeWhileServerAway(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t, 40*time.Second)
-	dir := filepath.Join(t.TempDir(), "nats")
-	srv := natstest.StartServer(t, natsembed.Options{StoreDir: dir})
-	b := connect(t, srv.ClientURL())
-	port := srv.Port()
-	if err := srv.Shutdown(ctx); err != nil {
-		t.Fatal(err)
-	}
+	b, restart := serverAway(ctx, t)
 	eventually(t, 5*time.Second, func() error {
 		if b.Connected() {
 			return context.DeadlineExceeded
@@ -43,7 +37,7 @@ func TestConsumeWhileServerAway(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = c.Stop(context.Background()) })
 
-	natstest.StartServer(t, natsembed.Options{Port: port, StoreDir: dir})
+	restart()
 	eventually(t, 20*time.Second, func() error {
 		pctx, cancel := context.WithTimeout(ctx, time.Second)
 		defer cancel()
@@ -58,4 +52,18 @@ func TestConsumeWhileServerAway(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatal("the consumer created in the background never handled a message")
 	}
+}
+
+// serverAway starts a server with a file store, connects a bus to it and shuts the
+// server down; restart brings it back on the same port with the same store.
+func serverAway(ctx context.Context, t *testing.T) (b *bus.Bus, restart func()) {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "nats")
+	srv := natstest.StartServer(t, natsembed.Options{StoreDir: dir})
+	b = connect(t, srv.ClientURL())
+	port := srv.Port()
+	if err := srv.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return b, func() { natstest.StartServer(t, natsembed.Options{Port: port, StoreDir: dir}) }
 }
