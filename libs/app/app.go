@@ -171,7 +171,11 @@ func (a *App) deps(ctx context.Context, natsURL, dbURL string, dcfg discord.Conf
 	if err != nil {
 		return worker.Deps{}, err
 	}
-	cfg, err := guildconfig.Open(ctx, pool)
+	var cfg *guildconfig.Store
+	err = bus.WhenAvailable(ctx, a.Log, "guild settings migrations", func(ctx context.Context) (err error) {
+		cfg, err = guildconfig.Open(ctx, pool)
+		return worker.DatabaseStep(err)
+	})
 	if err != nil {
 		return worker.Deps{}, err
 	}

@@ -114,4 +114,12 @@ func TestWhenAvailableWaitsOutARestart(t *testing.T) {
 	if err := bus.WhenAvailable(gctx, nil, "never", func(context.Context) error { return errDown }); !errors.Is(err, errDown) {
 		t.Errorf("a step failing until the end: %v, want its own error", err)
 	}
+
+	// A failure waiting cannot cure is not tried again.
+	attempts = 0
+	errBad := errors.New("bad migration")
+	err := bus.WhenAvailable(ctx, nil, "bad", func(context.Context) error { attempts++; return bus.Permanent(errBad) })
+	if !errors.Is(err, errBad) || attempts != 1 {
+		t.Errorf("a permanent failure: %v after %d attempts, want it after 1", err, attempts)
+	}
 }

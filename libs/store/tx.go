@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"net"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -87,6 +90,30 @@ func runTx(ctx context.Context, db TxBeginner, opts pgx.TxOptions, fn func(pgx.T
 func Retryable(err error) bool {
 	pgErr, ok := errors.AsType[*pgconn.PgError](err)
 	return ok && (pgErr.Code == "40001" || pgErr.Code == "40P01")
+}
+
+// Unavailable reports whether err says the database could not be reached or is not taking
+// work for now (down, starting, shutting down, out of connections), as opposed to refusing
+// what was asked: waiting may cure the first, never the second.
+func Unavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	if pgErr, ok := errors.AsType[*pgconn.PgError](err); ok {
+		switch pgErr.Code {
+		case "57P01", "57P02", "57P03", "53300": // shutting down, crashed, starting, full
+			return true
+		}
+		return strings.HasPrefix(pgErr.Code, "08") // connection exceptions
+	}
+	// No answer from the database at all: the connection was refused, cut or timed out.
+	if _, ok := errors.AsType[*pgconn.ConnectError](err); ok {
+		return true
+	}
+	if _, ok := errors.AsType[net.Error](err); ok {
+		return true
+	}
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || pgconn.Timeout(err)
 }
 
 // retryPause grows with each attempt (10ms, 20ms, 40ms, ...) and is randomised by up to

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -182,6 +184,50 @@ func TestRetryPause(t *testing.T) {
 			if p < int64(base/2) || p > int64(base) {
 				t.Fatalf("retryPause(%d) = %dms, want %d..%dms", attempt, p, base/2, base)
 			}
+		}
+	}
+}
+
+// TestUnavailable tells a database that is away from one that refuses: the errors come
+// from a real server that is not there and a real one that says no, besides the codes a
+// restarting server answers with.
+func TestUnavailable(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	// A port nothing listens on: what a crashed or restarting server looks like.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().(*net.TCPAddr)
+	ln.Close()
+	_, refused := pgx.Connect(ctx, fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?connect_timeout=2", addr.Port))
+	pool := openPool(t)
+	_, syntax := pool.Exec(ctx, "SELEKT 1")
+	_, missing := pool.Exec(ctx, "SELECT * FROM no_such_table")
+	tests := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"connection refused", refused, true},
+		{"starting up", &pgconn.PgError{Code: "57P03"}, true},
+		{"shutting down", fmt.Errorf("migrate: %w", &pgconn.PgError{Code: "57P01"}), true},
+		{"too many connections", &pgconn.PgError{Code: "53300"}, true},
+		{"connection failure", &pgconn.PgError{Code: "08006"}, true},
+		{"connection cut", fmt.Errorf("read: %w", io.ErrUnexpectedEOF), true},
+		{"syntax error", syntax, false},
+		{"no such table", missing, false},
+		{"wrong password", &pgconn.PgError{Code: "28P01"}, false},
+		{"not a database error", errors.New("read migrations: file does not exist"), false},
+		{"no error", nil, false},
+	}
+	for _, tt := range tests {
+		if tt.err == nil && tt.name != "no error" {
+			t.Fatalf("%s: the real error did not happen", tt.name)
+		}
+		if got := Unavailable(tt.err); got != tt.want {
+			t.Errorf("%s (%v): Unavailable = %v, want %v", tt.name, tt.err, got, tt.want)
 		}
 	}
 }

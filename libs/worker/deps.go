@@ -47,7 +47,10 @@ func (d Deps) Options(service string, handlers map[string]Handler) Options {
 // the worker serving handlers: what every worker service's New does. Options not set
 // from d can be adjusted by with (events to answer, companions).
 func (d Deps) Build(ctx context.Context, service string, migrations fs.FS, handlers map[string]Handler, with ...func(*Options)) (*Worker, error) {
-	if err := store.Migrate(ctx, d.Pool, service, migrations); err != nil {
+	err := bus.WhenAvailable(ctx, d.Logger, service+" migrations", func(ctx context.Context) error {
+		return DatabaseStep(store.Migrate(ctx, d.Pool, service, migrations))
+	})
+	if err != nil {
 		return nil, fmt.Errorf("%s: %w", service, err)
 	}
 	o := d.Options(service, handlers)
@@ -67,4 +70,14 @@ func AnswerEvents(h map[string]Handler, keep ...func(*busv1.Event) bool) func(*O
 			o.KeepEvent = keep[0]
 		}
 	}
+}
+
+// DatabaseStep is for a start-up step on the database run by bus.WhenAvailable: it marks
+// the step's failure permanent unless the database was away (it may crash or restart while
+// a service starts), since a migration that fails on a live database fails again.
+func DatabaseStep(err error) error {
+	if err != nil && !store.Unavailable(err) {
+		return bus.Permanent(err)
+	}
+	return err
 }
