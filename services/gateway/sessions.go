@@ -13,13 +13,17 @@ import (
 )
 
 // Gateway sessions outlive the process that opened them: each shard's {session_id, seq,
-// resume_url} is kept in a NATS KV bucket, written every SessionSaveInterval (250 ms) and
-// once more at shutdown, so the next process for that shard resumes and Discord replays what it missed
-// instead of losing it behind a fresh identify. A session saved with one shard count is
-// never used with another (the key carries the count).
+// resume_url} is kept in a NATS KV bucket, written as soon as a new session has an event
+// on the stream, then every SessionSaveInterval (250 ms) and once more at shutdown, so
+// the next process for that shard resumes and Discord replays what it missed instead of
+// losing it behind a fresh identify. A session saved with one shard count is never used
+// with another (the key carries the count).
 
 // SessionBucket holds the shards' sessions.
 const SessionBucket = "gateway_sessions"
+
+// newSessionPoll is how often a session not yet saved is looked at (see keepSession).
+const newSessionPoll = 10 * time.Millisecond
 
 // sessionTTL drops sessions that are too old to resume anyway.
 const sessionTTL = 10 * time.Minute
@@ -75,9 +79,14 @@ func (s *sessionStore) drop(ctx context.Context, shard, count int) {
 // while this process holds the shard's lease: a process that lost it must not overwrite
 // what the new holder saves. The sequence saved is that of the last dispatch whose
 // messages the stream has (see shardPipe), so a resume never skips an unpublished event.
+//
+// A session not saved yet is looked at every newSessionPoll instead: until its first save,
+// a process that dies loses every event Discord sends the session meanwhile, since its
+// successor has nothing to resume and must identify afresh (found by the chaos run: a
+// gateway killed 100 ms after READY, before its first save).
 func (s *Service) keepSession(ctx context.Context, store *sessionStore, id, count int, sh *dgw.Shard, pipe *shardPipe, lease *shardLease) {
 	var saved dgw.SessionState
-	t := time.NewTicker(s.o.SessionSaveInterval)
+	t := time.NewTimer(newSessionPoll)
 	defer t.Stop()
 	for {
 		select {
@@ -85,14 +94,19 @@ func (s *Service) keepSession(ctx context.Context, store *sessionStore, id, coun
 			return
 		case <-t.C:
 		}
-		st, ok := pipe.storedAt(sh.Session())
-		if !ok || st == saved || !lease.held() {
-			continue
+		next := s.o.SessionSaveInterval
+		if st, ok := pipe.storedAt(sh.Session()); ok && st != saved && lease.held() {
+			if err := store.save(ctx, id, count, st); err != nil {
+				// NATS away: try again at the usual pace, not every few milliseconds.
+				s.o.Logger.WarnContext(ctx, "session not saved", "shard", id, "err", err)
+				t.Reset(next)
+				continue
+			}
+			saved = st
 		}
-		if err := store.save(ctx, id, count, st); err != nil {
-			s.o.Logger.WarnContext(ctx, "session not saved", "shard", id, "err", err)
-			continue
+		if cur := sh.Session(); cur.SessionID == "" || cur.SessionID != saved.SessionID {
+			next = newSessionPoll
 		}
-		saved = st
+		t.Reset(next)
 	}
 }
