@@ -34,7 +34,7 @@ const (
 	stallAfter   = 3 * time.Second
 )
 
-func newWatchEnv(t *testing.T) *watchEnv {
+func newWatchEnv(t *testing.T, tune ...func(*Options)) *watchEnv {
 	t.Helper()
 	sim, _ := simtest.Start(t, discordsim.Options{HeartbeatInterval: simHeartbeat})
 	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -51,7 +51,11 @@ func newWatchEnv(t *testing.T) *watchEnv {
 		t.Fatal(err)
 	}
 	h := admin.NewHealth()
-	svc, err := New(Options{Token: sim.Token(), Bus: b, Discord: dc, Registry: commands.Novera(), Health: h, Logger: log, ShardCount: 1})
+	o := Options{Token: sim.Token(), Bus: b, Discord: dc, Registry: commands.Novera(), Health: h, Logger: log, ShardCount: 1}
+	for _, f := range tune {
+		f(&o)
+	}
+	svc, err := New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
