@@ -114,18 +114,12 @@ func (a *App) Postgres(ctx context.Context, url string) (*pgxpool.Pool, error) {
 	// A database that is away at start-up (restarting, failing over) is waited for, as
 	// one that goes away later is: exiting would only trade the wait for a crash loop.
 	var pool *pgxpool.Pool
-	for wait := 200 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
-		var err error
+	err := bus.WhenAvailable(ctx, a.Log, "PostgreSQL connection", func(ctx context.Context) (err error) {
 		pool, err = store.Open(ctx, url, store.WithApplicationName("novera-"+a.Name), store.WithTracer(store.NewTracer(a.Tel.Tracer)))
-		if err == nil {
-			break
-		}
-		a.Log.Warn("PostgreSQL not reachable yet; waiting", "err", err, "retry_in", wait)
-		select {
-		case <-ctx.Done():
-			return nil, err
-		case <-time.After(wait):
-		}
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	if err := store.RegisterPoolMetrics(a.Admin.Registry, pool, a.Name); err != nil {
 		pool.Close()

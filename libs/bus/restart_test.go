@@ -3,7 +3,9 @@ package bus_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -78,23 +80,32 @@ func TestWhenAvailableWaitsOutARestart(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t, 40*time.Second)
 	b, restart := serverAway(ctx, t)
-	attempts := 0
+	var attempts, failed atomic.Int32
 	done := make(chan error, 1)
 	go func() {
 		done <- bus.WhenAvailable(ctx, nil, "test bucket", func(ctx context.Context) error {
-			attempts++
+			attempts.Add(1)
 			sctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
 			defer cancel()
 			_, err := b.JetStream().CreateOrUpdateKeyValue(sctx, jetstream.KeyValueConfig{Bucket: "when_available"})
+			if err != nil {
+				failed.Add(1)
+			}
 			return err
 		})
 	}()
-	time.Sleep(1500 * time.Millisecond)
-	select {
-	case err := <-done:
-		t.Fatalf("the step ended while NATS was down: %v", err)
-	default:
-	}
+	// While NATS is down the step fails and is tried again, and WhenAvailable does not end.
+	eventually(t, 10*time.Second, func() error {
+		select {
+		case err := <-done:
+			t.Fatalf("the step ended while NATS was down: %v", err)
+		default:
+		}
+		if n := failed.Load(); n < 2 {
+			return fmt.Errorf("%d failed attempts so far", n)
+		}
+		return nil
+	})
 	restart()
 	select {
 	case err := <-done:
@@ -104,8 +115,8 @@ func TestWhenAvailableWaitsOutARestart(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatal("the step never succeeded once NATS was back")
 	}
-	if attempts < 2 {
-		t.Errorf("%d attempts; the first, with NATS down, must have failed", attempts)
+	if n, f := attempts.Load(), failed.Load(); n != f+1 {
+		t.Errorf("%d attempts, %d failed; want every one but the last to have failed", n, f)
 	}
 
 	gctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
@@ -116,10 +127,10 @@ func TestWhenAvailableWaitsOutARestart(t *testing.T) {
 	}
 
 	// A failure waiting cannot cure is not tried again.
-	attempts = 0
+	tries := 0
 	errBad := errors.New("bad migration")
-	err := bus.WhenAvailable(ctx, nil, "bad", func(context.Context) error { attempts++; return bus.Permanent(errBad) })
-	if !errors.Is(err, errBad) || attempts != 1 {
-		t.Errorf("a permanent failure: %v after %d attempts, want it after 1", err, attempts)
+	err := bus.WhenAvailable(ctx, nil, "bad", func(context.Context) error { tries++; return bus.Permanent(errBad) })
+	if !errors.Is(err, errBad) || tries != 1 {
+		t.Errorf("a permanent failure: %v after %d attempts, want it after 1", err, tries)
 	}
 }
