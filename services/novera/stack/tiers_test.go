@@ -9,7 +9,10 @@ import (
 )
 
 // Reactions on fun replies teach the server's taste: the liked tier's score rises and it
-// is then picked most of the time (the exact 70 % share is tested in libs/persona).
+// is then picked most of the time (the exact 70 % share is tested in libs/persona). The
+// replies alternate between slash and prefix commands, whose messages are tied to their
+// tier by the interaction and by the nonce they carry; each reaction is added the moment
+// the answer is seen, and every reply must end up linked.
 func TestReactionsTeachTiers(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end: starts the whole stack")
@@ -25,10 +28,23 @@ func TestReactionsTeachTiers(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
 	liked, likes, dislikes := -1, 0, 0
-	for i := 0; i < 12 && (likes == 0 || dislikes == 0); i++ {
-		x, err := e.sim.Slash(ctx, discordsim.SlashRequest{UserID: e.member("player1"), Text: "/confess"})
+	for i := 0; i < 12 && (likes < 2 || dislikes < 2); i++ {
+		var x *discordsim.Exchange
+		var err error
+		var event string
+		if i%2 == 0 {
+			x, err = e.sim.Slash(ctx, discordsim.SlashRequest{UserID: e.member("player1"), Text: "/confess"})
+			if err == nil {
+				event = x.InteractionID.String()
+			}
+		} else {
+			x, err = e.sim.Prefix(ctx, discordsim.MessageRequest{UserID: e.member("player1"), Content: "!confess"})
+			if err == nil {
+				event = x.Trigger.ID.String()
+			}
+		}
 		r := e.answer(x, err)
-		tier := tierOf(x.InteractionID.String())
+		tier := tierOf(event)
 		if liked < 0 {
 			liked = tier
 		}
@@ -47,11 +63,23 @@ func TestReactionsTeachTiers(t *testing.T) {
 		_ = e.pool.QueryRow(t.Context(), `SELECT COALESCE(SUM(score), 0) FROM fun.tier_scores WHERE tier = $1`, tier).Scan(&s)
 		return s
 	}
-	for score(liked) != int64(likes) {
+	others := func() int64 {
+		var s int64
+		_ = e.pool.QueryRow(t.Context(), `SELECT COALESCE(SUM(score), 0) FROM fun.tier_scores WHERE tier <> $1`, liked).Scan(&s)
+		return s
+	}
+	for score(liked) != int64(likes) || others() != -int64(dislikes) {
 		if ctx.Err() != nil {
-			t.Fatalf("liked tier %d scored %d, want %d", liked, score(liked), likes)
+			t.Fatalf("liked tier %d scored %d, want %d; the others %d, want %d", liked, score(liked), likes, others(), -dislikes)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+	var linked, pending int
+	if err := e.pool.QueryRow(t.Context(), `SELECT count(message_id), count(*) - count(message_id) FROM fun.reply_tiers`).Scan(&linked, &pending); err != nil {
+		t.Fatal(err)
+	}
+	if pending != 0 {
+		t.Errorf("%d replies were never linked to their message (%d were)", pending, linked)
 	}
 
 	picked := 0
