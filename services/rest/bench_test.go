@@ -22,9 +22,9 @@ import (
 // BenchmarkProxyHop is what the proxy adds to an interaction's answer, the call every
 // command waits for: at a fixed rate, each tick answers one interaction directly and one
 // through an active replica at the same moment, so both see the same machine, and the
-// percentiles of the two are compared. Here the replica runs in the benchmark's process,
-// which shows the proxy's own cost: the hop between processes is in
-// BenchmarkProxyHopProcess. Both run a fixed workload whatever b.N is; run them with
+// percentiles of the two are compared. Here the replica runs in the benchmark's process:
+// the proxy's work and one more loopback hop, but no crossing into another process, which
+// BenchmarkProxyHopProcess adds. Both run a fixed workload whatever b.N is; run them with
 // -benchtime 1x (make bench does).
 func BenchmarkProxyHop(b *testing.B) {
 	proxyHop(b, func(sim *discordsim.Server) string {
