@@ -38,7 +38,9 @@
 // fewer, which every command pays), reporting a redelivery as ErrAlreadyHandled.
 // InTxHandledTail also sends reads that need nothing from the transaction with its BEGIN
 // (a worker reads the guild's settings there), and the transaction's last writes with its
-// COMMIT (a Tail: the payload, QueuePayload, and records read back later), one round trip
-// each; its fn gets a Tx, the statement half of pgx.Tx. Workers use it, and MarkDoneMany to
+// COMMIT (a Tail: records read back later), one round trip each; its fn gets a Tx, the
+// statement half of pgx.Tx. It writes the handled record last, with the payload fn returns,
+// in one insert: a concurrent second handling runs fn as well, then fails on that insert
+// once the first commits, and nothing of it is kept. Workers use it, and MarkDoneMany to
 // record many finished events with one commit.
 package store

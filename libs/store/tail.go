@@ -43,31 +43,43 @@ type Tx interface {
 // InTxHandledTail is InTxHandled whose fn may also queue statements on a Tail, sent with
 // the COMMIT in one round trip, and whose reads that need nothing from fn go with the
 // BEGIN: head, when not nil, queues them (with the callbacks that take their results) on
-// the batch that begins the transaction and records the event. Every command reads its
-// guild's settings first and ends with the calls it owes (the outbox payload), often with
-// a record it reads back later; in round trips of their own they were three of seven.
-func InTxHandledTail(ctx context.Context, db Acquirer, schema, eventID string, head func(*pgx.Batch), fn func(Tx, *Tail) error) error {
+// the batch that begins the transaction. Every command reads its guild's settings first
+// and ends with the calls it owes (the outbox payload fn returns), often with a record it
+// reads back later; in round trips of their own they were three of seven.
+//
+// The event's handled record is written with the COMMIT, payload and all, first in that
+// batch: one statement and one row version instead of an insert with the BEGIN and an
+// update of it at the end. A second handling of the same event (a redelivery while the
+// first is still running) then runs fn too, but its insert waits for the first
+// transaction and fails once that commits, so nothing it did is committed and the result
+// is ErrAlreadyHandled, as when the insert came first. fn's effects must therefore be
+// the transaction's alone (Discord calls go in the payload), as they already must be for
+// a transaction that may roll back.
+func InTxHandledTail(ctx context.Context, db Acquirer, schema, eventID string, head func(*pgx.Batch), fn func(Tx, *Tail) ([]byte, error)) error {
 	if err := checkSchema(schema); err != nil {
 		return err
 	}
+	record := "INSERT INTO " + qualify(schema, "handled_events") + " (event_id, payload) VALUES ($1, $2)"
 	return retryConflicts(ctx, func() error {
 		var begin pgx.Batch
 		begin.Queue("BEGIN")
-		begin.Queue("INSERT INTO "+qualify(schema, "handled_events")+" (event_id) VALUES ($1)", eventID)
 		if head != nil {
 			head(&begin)
 		}
-		return handledConflict(runTailTx(ctx, db, &begin, fn), schema, eventID)
+		err := runTailTx(ctx, db, &begin, func(tx Tx, tail *Tail) error {
+			payload, err := fn(tx, tail)
+			if err != nil {
+				return err
+			}
+			// First in the COMMIT's batch: a duplicate fails before the handler's own
+			// queued writes run.
+			var rec pgx.Batch
+			rec.Queue(record, eventID, payload)
+			tail.b.QueuedQueries = append(rec.QueuedQueries, tail.b.QueuedQueries...)
+			return nil
+		})
+		return handledConflict(err, schema, eventID)
 	})
-}
-
-// QueuePayload is SetPayload sent with the COMMIT.
-func QueuePayload(tail *Tail, schema, eventID string, payload []byte) error {
-	if err := checkSchema(schema); err != nil {
-		return err
-	}
-	tail.Queue("UPDATE "+qualify(schema, "handled_events")+" SET payload = $2 WHERE event_id = $1", eventID, payload)
-	return nil
 }
 
 // runTailTx sends begin (which starts the transaction) on a connection of its own, runs

@@ -391,29 +391,25 @@ func (w *Worker) run(ctx context.Context, cmd *busv1.Command) ([]Action, string,
 	var cfg *guildconfig.Config
 	err := store.InTxHandledTail(ctx, w.o.Pool, w.schema(), cmd.Id, func(b *pgx.Batch) {
 		guildconfig.QueueGet(b, cmd.GuildId, &cfg)
-	}, func(tx store.Tx, tail *store.Tail) error {
+	}, func(tx store.Tx, tail *store.Tail) ([]byte, error) {
 		req.Config, req.Tx, req.tail = cfg, tx, tail
 		req.actions, req.after = req.actions[:0], req.after[:0]
 		msg, ok, err := w.precheck(ctx, req)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if !ok {
-			return &UserError{Msg: msg}
+			return nil, &UserError{Msg: msg}
 		}
 		h := w.handler(cmd)
 		if h == nil {
-			return bus.Permanent(fmt.Errorf("no handler for %q", cmd.Name))
+			return nil, bus.Permanent(fmt.Errorf("no handler for %q", cmd.Name))
 		}
 		if err := h(ctx, req); err != nil {
-			return err
+			return nil, err
 		}
-		// The calls owed go with the COMMIT: no round trip of their own.
-		payload, err := owedPayload(req.actions)
-		if err != nil {
-			return err
-		}
-		return store.QueuePayload(tail, w.schema(), cmd.Id, payload)
+		// The calls owed are recorded with the event, in the COMMIT's round trip.
+		return owedPayload(req.actions)
 	})
 	req.Tx, req.tail = nil, nil
 	if errors.Is(err, store.ErrAlreadyHandled) {
