@@ -38,8 +38,9 @@ func EventSubject(discordType string) string { return "events." + discordType }
 // BotMessageCreate is the type to consume (EventSubject) for the MESSAGE_CREATE dispatches
 // of bots and webhooks, our own answers above all: the gateway publishes those apart from
 // members' messages, so the consumers of members' chat (the filter, activity) are never
-// sent one answer per command only to pass it over, and the one consumer of our answers
-// is not sent all the chat. The events keep their type, MESSAGE_CREATE.
+// sent one answer per command only to pass it over. No service consumes them today; they
+// stay in the stream's record of what Discord sent. The events keep their type,
+// MESSAGE_CREATE.
 const BotMessageCreate = "MESSAGE_CREATE.bot"
 
 // CommandSubject is the subject of a normalised command, e.g. commands.fun.headpat.

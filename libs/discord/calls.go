@@ -93,6 +93,15 @@ func (c *Client) SendMessage(ctx context.Context, channelID string, m *MessageCr
 	return &msg, nil
 }
 
+// Message reads one message of a channel.
+func (c *Client) Message(ctx context.Context, channelID, messageID string) (*discordgo.Message, error) {
+	m, err := c.s.ChannelMessage(channelID, messageID, discordgo.WithContext(ctx))
+	if err != nil {
+		return nil, fmt.Errorf("discord: read message %s in %s: %w", messageID, channelID, err)
+	}
+	return m, nil
+}
+
 // AddRole gives a member a role; Discord treats a repeat as a no-op, so retries are safe.
 func (c *Client) AddRole(ctx context.Context, guildID, userID, roleID string) error {
 	if err := c.s.GuildMemberRoleAdd(guildID, userID, roleID, discordgo.WithContext(ctx)); err != nil {

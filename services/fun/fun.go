@@ -5,7 +5,6 @@ import (
 	"context"
 	"embed"
 
-	"github.com/novera-bot/novera/libs/bus"
 	"github.com/novera-bot/novera/libs/commands"
 	"github.com/novera-bot/novera/libs/persona"
 	"github.com/novera-bot/novera/libs/store"
@@ -21,14 +20,14 @@ var migrationFiles embed.FS
 // New migrates the fun schema and returns the worker that serves the fun commands, with
 // the clanker roast on chat messages and the tier learning on reactions beside it.
 func New(ctx context.Context, deps worker.Deps) (*worker.Worker, error) {
-	// Only bots' messages can be our replies: members' chat is not even sent here.
-	tiers, err := worker.NewEventConsumer(deps, Schema, []string{bus.BotMessageCreate, "MESSAGE_REACTION_ADD", "MESSAGE_REACTION_REMOVE"}, learnTiers)
+	tiers, err := worker.NewEventConsumer(deps, Schema, []string{"MESSAGE_REACTION_ADD", "MESSAGE_REACTION_REMOVE"}, learnTiers)
 	if err != nil {
 		return nil, err
 	}
-	// A reaction must meet its message's tier link, made by the earlier MESSAGE_CREATE:
-	// keep the stream's order.
-	tiers.Keep, tiers.Idempotent, tiers.Concurrency = tierEvent, linkReply, 1
+	// One at a time, in the stream's order: a reaction taken back must come after its
+	// addition, which ties the message to its tier.
+	linker := &tierLinker{discord: deps.Discord}
+	tiers.Idempotent, tiers.Concurrency = linker.link, 1
 	return deps.Build(ctx, Schema, store.Sub(migrationFiles, "migrations"), map[string]worker.Handler{
 		"headpat":  headpat,
 		"spank":    spank,

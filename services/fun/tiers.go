@@ -4,12 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 
+	"github.com/bwmarrin/discordgo"
 	"github.com/jackc/pgx/v5"
-	"github.com/tidwall/gjson"
 
 	busv1 "github.com/novera-bot/novera/libs/buspb/novera/bus/v1"
+	"github.com/novera-bot/novera/libs/discord"
 	"github.com/novera-bot/novera/libs/persona"
 	"github.com/novera-bot/novera/libs/store"
 	"github.com/novera-bot/novera/libs/worker"
@@ -17,9 +20,14 @@ import (
 
 // Reaction-learned tiers. A fun reply's main line comes from a tier chosen from the
 // server's scores (persona.PickTier) and the choice is recorded under the command's event
-// id. When the bot's own message shows up on the gateway, its nonce (prefix replies) or
-// interaction id (slash replies) names that event, which ties the message to its tier;
-// reactions on the message then move the tier's score.
+// id. The first like or dislike on one of the bot's messages ties the message to that
+// record: read from Discord, the message names the interaction it answers (slash replies)
+// or the member's message it replies to (prefix replies), and either id is the command's
+// event id. Reactions on a tied message then move its tier's score.
+//
+// Tying a reply when it is reacted to, rather than when it shows up on the gateway, costs
+// a read from Discord per reacted reply instead of a bus delivery and a database write per
+// answer the bot sends, and few replies get a reaction.
 
 // Reactions that say "more of this" and "less of this".
 var (
@@ -65,23 +73,12 @@ func pickTier(r *worker.Request, rows pgx.Rows) (int, error) {
 	return tier, nil
 }
 
-// tierEvent keeps what tier learning needs: the bot's own messages and reactions.
-func tierEvent(ev *busv1.Event) bool {
-	switch ev.Type {
-	case "MESSAGE_REACTION_ADD", "MESSAGE_REACTION_REMOVE":
-		return true
-	case "MESSAGE_CREATE":
-		// Only bots' messages come here (bus.BotMessageCreate); webhooks' share their
-		// subject but cannot be our replies.
-		return ev.AuthorBot
-	}
-	return false
-}
-
 type reaction struct {
-	MessageID string `json:"message_id"`
-	GuildID   string `json:"guild_id"`
-	Emoji     struct {
+	MessageID       string `json:"message_id"`
+	ChannelID       string `json:"channel_id"`
+	GuildID         string `json:"guild_id"`
+	MessageAuthorID string `json:"message_author_id"` // only on additions
+	Emoji           struct {
 		Name string `json:"name"`
 	} `json:"emoji"`
 	Member *struct {
@@ -91,79 +88,121 @@ type reaction struct {
 	} `json:"member"`
 }
 
-// linkReply ties one of the bot's messages to the tier its reply was given. Setting the
-// message id is idempotent, so it needs no transaction of its own nor a handled record:
-// this runs for every answer the bot sends, and a commit is what it would wait for.
-func linkReply(ctx context.Context, db store.Querier, ev *busv1.Event) (bool, error) {
-	if ev.Type != "MESSAGE_CREATE" {
+// tasteOf reads a reaction event: its reaction, and the score it moves its message's tier
+// by (+1 for a like, -1 for a dislike, the reverse when taken back). ok is false for a
+// reaction that says nothing of taste: another emoji, or a bot's.
+func tasteOf(ev *busv1.Event) (re reaction, delta int64, ok bool) {
+	if err := json.Unmarshal(ev.Raw, &re); err != nil || (re.Member != nil && re.Member.User.Bot) || re.MessageID == "" {
+		return re, 0, false
+	}
+	emoji := strings.TrimSuffix(re.Emoji.Name, "\uFE0F") // ❤️ arrives with or without the variation selector
+	switch {
+	case slices.Contains(likes, emoji):
+		delta = 1
+	case slices.Contains(dislikes, emoji):
+		delta = -1
+	default:
+		return re, 0, false
+	}
+	if ev.Type == "MESSAGE_REACTION_REMOVE" {
+		delta = -delta
+	}
+	return re, delta, true
+}
+
+// tierLinker ties reacted replies to their tier records.
+type tierLinker struct {
+	discord *discord.Client
+
+	mu   sync.Mutex
+	self string // the bot's user id, asked of Discord once
+}
+
+// botID is the bot's own user id.
+func (l *tierLinker) botID(ctx context.Context) (string, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.self == "" {
+		u, err := l.discord.Me(ctx)
+		if err != nil {
+			return "", err
+		}
+		l.self = u.ID
+	}
+	return l.self, nil
+}
+
+// link makes sure a reaction's message is tied to its tier record before the reaction is
+// scored (learnTiers), and reports true for a reaction with nothing to score: not about
+// taste, on a message that is not a fun reply, or taking back one that was never counted.
+// Tying is idempotent (it only ever sets an unset message id), so it needs no transaction
+// of its own; the scoring that follows is done exactly once.
+func (l *tierLinker) link(ctx context.Context, db store.Querier, ev *busv1.Event) (bool, error) {
+	re, _, ok := tasteOf(ev)
+	if !ok {
+		return true, nil
+	}
+	var linked bool
+	if err := db.QueryRow(ctx, `SELECT EXISTS (SELECT FROM fun.reply_tiers WHERE message_id = $1)`, re.MessageID).Scan(&linked); err != nil {
+		return false, fmt.Errorf("look up the tier of message %s: %w", re.MessageID, err)
+	}
+	if linked {
 		return false, nil
 	}
-	id, event := replyOf(ev.Raw)
+	if ev.Type == "MESSAGE_REACTION_REMOVE" {
+		return true, nil // its addition would have tied it: it was never counted
+	}
+	self, err := l.botID(ctx)
+	if err != nil {
+		return false, fmt.Errorf("learn the bot's user id: %w", err)
+	}
+	if re.MessageAuthorID != "" && re.MessageAuthorID != self {
+		return true, nil // members' messages are most of what gets reactions: no read for them
+	}
+	m, err := l.discord.Message(ctx, re.ChannelID, re.MessageID)
+	if discord.Transient(err) {
+		return false, err // the bus tries again later
+	}
+	if err != nil {
+		return true, nil // deleted, or out of the bot's sight: nothing to learn from it
+	}
+	event := replyEvent(m, self)
 	if event == "" {
 		return true, nil
 	}
-	if _, err := db.Exec(ctx, `UPDATE fun.reply_tiers SET message_id = $2 WHERE event_id = $1 AND message_id IS NULL`, event, id); err != nil {
-		return false, fmt.Errorf("link reply %s: %w", id, err)
+	tag, err := db.Exec(ctx, `UPDATE fun.reply_tiers SET message_id = $2 WHERE event_id = $1 AND message_id IS NULL`, event, m.ID)
+	if err != nil {
+		return false, fmt.Errorf("tie message %s to the tier of %s: %w", m.ID, event, err)
 	}
-	return true, nil
+	return tag.RowsAffected() == 0, nil // no record: not a reply that picked a tier
 }
 
-// replyOf reads which command a bot message answers: its id and the command's event id,
-// from the interaction it answers (slash replies) or its nonce (prefix replies). event is
-// "" for anything else. Four fields of a message that is mostly its embeds are read where
-// they lie rather than decoding it all (that decode was 2 % of the fun worker's CPU under
-// load).
-func replyOf(raw []byte) (id, event string) {
-	f := gjson.GetManyBytes(raw, "id", "author.bot", "interaction_metadata.id", "nonce")
-	id, bot, interaction, nonce := f[0].String(), f[1].Bool(), f[2], f[3]
-	if id == "" || !bot {
-		return "", ""
+// replyEvent is the event id of the command a message of the bot's answers: the
+// interaction it answers, or the member's message it replies to (a prefix command's id is
+// its message's). "" for anyone else's message and for the bot's other messages.
+func replyEvent(m *discordgo.Message, self string) string {
+	switch {
+	case m.Author == nil || m.Author.ID != self:
+		return ""
+	case m.InteractionMetadata != nil:
+		return m.InteractionMetadata.ID
+	case m.MessageReference != nil:
+		return m.MessageReference.MessageID
 	}
-	event = interaction.String() // "" when absent or null
-	if event == "" && nonce.Type == gjson.String {
-		event, _, _ = strings.Cut(nonce.Str, "-") // nonces are <event id>-<action index>
-	}
-	return id, event
+	return ""
 }
 
 // learnTiers scores reactions on the bot's replies, exactly once per event (the consumer
-// records each event with these writes). Messages are linkReply's.
+// records each event with these writes). Their messages are tied to their tiers by
+// tierLinker.link first.
 func learnTiers(ctx context.Context, tx pgx.Tx, ev *busv1.Event) error {
-	switch ev.Type {
-	case "MESSAGE_CREATE":
+	re, delta, ok := tasteOf(ev)
+	if !ok {
 		return nil
-	default:
-		var re reaction
-		if err := json.Unmarshal(ev.Raw, &re); err != nil || (re.Member != nil && re.Member.User.Bot) {
-			return nil
-		}
-		delta := int64(0)
-		emoji := strings.TrimSuffix(re.Emoji.Name, "\uFE0F") // ❤️ arrives with or without the variation selector
-		switch {
-		case contains(likes, emoji):
-			delta = 1
-		case contains(dislikes, emoji):
-			delta = -1
-		}
-		if delta == 0 {
-			return nil
-		}
-		if ev.Type == "MESSAGE_REACTION_REMOVE" {
-			delta = -delta
-		}
-		_, err := tx.Exec(ctx, `
-			INSERT INTO fun.tier_scores (guild_id, tier, score)
-			SELECT guild_id, tier, $2::bigint FROM fun.reply_tiers WHERE message_id = $1
-			ON CONFLICT (guild_id, tier) DO UPDATE SET score = tier_scores.score + EXCLUDED.score`, re.MessageID, delta)
-		return err
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
+	_, err := tx.Exec(ctx, `
+		INSERT INTO fun.tier_scores (guild_id, tier, score)
+		SELECT guild_id, tier, $2::bigint FROM fun.reply_tiers WHERE message_id = $1
+		ON CONFLICT (guild_id, tier) DO UPDATE SET score = tier_scores.score + EXCLUDED.score`, re.MessageID, delta)
+	return err
 }

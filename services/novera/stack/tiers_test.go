@@ -11,8 +11,10 @@ import (
 // Reactions on fun replies teach the server's taste: the liked tier's score rises and it
 // is then picked most of the time (the exact 70 % share is tested in libs/persona). The
 // replies alternate between slash and prefix commands, whose messages are tied to their
-// tier by the interaction and by the nonce they carry; each reaction is added the moment
-// the answer is seen, and every reply must end up linked.
+// tier at their first reaction through the interaction they answer and the message they
+// reply to. Likes on a member's message and on a reply that picked no tier count for
+// nothing, a like taken back is taken off, and replies nobody reacts to are never tied
+// (that would be work for every answer the bot sends).
 func TestReactionsTeachTiers(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end: starts the whole stack")
@@ -27,7 +29,19 @@ func TestReactionsTeachTiers(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
+	// First in the stream, so they are handled before the reactions counted below.
+	member, err := e.sim.Prefix(ctx, discordsim.MessageRequest{UserID: e.member("player1"), Content: "!confess"})
+	e.answer(member, err)
+	if err := e.sim.React(ctx, member.ChannelID, member.Trigger.ID, e.member("player2"), "😂"); err != nil {
+		t.Fatal(err)
+	}
+	other := e.slash("player1", "/checkvalue")
+	if err := e.sim.React(ctx, other.ChannelID, other.MessageID, e.member("player2"), "😂"); err != nil {
+		t.Fatal(err)
+	}
 	liked, likes, dislikes := -1, 0, 0
+	var firstLike discordsim.Reply
+	reacted := 0
 	for i := 0; i < 12 && (likes < 2 || dislikes < 2); i++ {
 		var x *discordsim.Exchange
 		var err error
@@ -51,12 +65,16 @@ func TestReactionsTeachTiers(t *testing.T) {
 		emoji := "🙄"
 		if tier == liked {
 			emoji, likes = "😂", likes+1
+			if likes == 1 {
+				firstLike = r
+			}
 		} else {
 			dislikes++
 		}
 		if err := e.sim.React(ctx, r.ChannelID, r.MessageID, e.member("player2"), emoji); err != nil {
 			t.Fatal(err)
 		}
+		reacted++
 	}
 	score := func(tier int) int64 {
 		var s int64
@@ -68,19 +86,21 @@ func TestReactionsTeachTiers(t *testing.T) {
 		_ = e.pool.QueryRow(t.Context(), `SELECT COALESCE(SUM(score), 0) FROM fun.tier_scores WHERE tier <> $1`, liked).Scan(&s)
 		return s
 	}
-	for score(liked) != int64(likes) || others() != -int64(dislikes) {
-		if ctx.Err() != nil {
-			t.Fatalf("liked tier %d scored %d, want %d; the others %d, want %d", liked, score(liked), likes, others(), -dislikes)
+	scored := func(what string) {
+		t.Helper()
+		for score(liked) != int64(likes) || others() != -int64(dislikes) {
+			if ctx.Err() != nil {
+				t.Fatalf("%s: liked tier %d scored %d, want %d; the others %d, want %d", what, liked, score(liked), likes, others(), -dislikes)
+			}
+			time.Sleep(20 * time.Millisecond)
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
-	var linked, pending int
-	if err := e.pool.QueryRow(t.Context(), `SELECT count(message_id), count(*) - count(message_id) FROM fun.reply_tiers`).Scan(&linked, &pending); err != nil {
+	scored("every reaction")
+	if err := e.sim.Unreact(ctx, firstLike.ChannelID, firstLike.MessageID, e.member("player2"), "😂"); err != nil {
 		t.Fatal(err)
 	}
-	if pending != 0 {
-		t.Errorf("%d replies were never linked to their message (%d were)", pending, linked)
-	}
+	likes--
+	scored("a like taken back")
 
 	picked := 0
 	const n = 40
@@ -96,4 +116,12 @@ func TestReactionsTeachTiers(t *testing.T) {
 		t.Errorf("the liked tier was picked %.0f%% of the time", share*100)
 	}
 	t.Logf("liked tier %d picked %d of %d", liked, picked, n)
+
+	var linked, replies int
+	if err := e.pool.QueryRow(t.Context(), `SELECT count(message_id), count(*) FROM fun.reply_tiers`).Scan(&linked, &replies); err != nil {
+		t.Fatal(err)
+	}
+	if linked != reacted {
+		t.Errorf("%d of %d replies are tied to their message; want the %d reacted to", linked, replies, reacted)
+	}
 }
