@@ -133,6 +133,15 @@ func (c StreamsConfig) StreamConfigs() []jetstream.StreamConfig {
 	}
 }
 
+// Horizon is the longest after its first publish that a message may still be delivered,
+// or published again and not be dropped as a duplicate: the streams' age limits and the
+// duplicate window. A record of a handled message kept longer than this is never needed
+// to recognise a repeat (store.PruneHandled).
+func (b *Bus) Horizon() time.Duration {
+	c := b.streams.withDefaults()
+	return max(c.EventsMaxAge, c.CommandsMaxAge, c.DuplicateWindow)
+}
+
 // EnsureStreams creates the shared streams or updates them to the configured settings. It
 // is safe to call from every service at start-up, concurrently.
 func (b *Bus) EnsureStreams(ctx context.Context) error {

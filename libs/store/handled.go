@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -150,18 +151,44 @@ func MarkDoneMany(ctx context.Context, q Querier, schema string, eventIDs []stri
 
 // PruneHandled deletes the records of events handled before cutoff and returns how many.
 // Choose a cutoff well beyond the bus's redelivery horizon (JetStream's duplicate window
-// and max delivery back-off): an event redelivered after its record is gone would be
-// handled again.
+// and the streams' age limits, bus.Bus.Horizon): an event redelivered after its record is
+// gone would be handled again. A long backlog goes in batches (pruneBatch rows a
+// statement), so no one statement holds many locks or writes much WAL at once.
 func PruneHandled(ctx context.Context, q Querier, schema string, cutoff time.Time) (int64, error) {
+	return prune(ctx, q, schema, "handled_events", "event_id", "handled_at", cutoff)
+}
+
+// PruneTimers deletes the timers that fired before cutoff and returns how many. A fired
+// timer is kept so that a repeated handling cannot schedule its key again; past the bus's
+// redelivery horizon nothing can repeat.
+func PruneTimers(ctx context.Context, q Querier, schema string, cutoff time.Time) (int64, error) {
+	return prune(ctx, q, schema, "timers", "id", "fired_at", cutoff)
+}
+
+// prune deletes the rows of schema.table whose column is before cutoff, pruneBatch rows
+// a statement, and returns how many. key is the table's primary key.
+func prune(ctx context.Context, q Querier, schema, table, key, column string, cutoff time.Time) (int64, error) {
 	if err := checkSchema(schema); err != nil {
 		return 0, err
 	}
-	tag, err := q.Exec(ctx, "DELETE FROM "+qualify(schema, "handled_events")+" WHERE handled_at < $1", cutoff)
-	if err != nil {
-		return 0, fmt.Errorf("store: prune handled events in %s: %w", schema, err)
+	t := qualify(schema, table)
+	sql := "DELETE FROM " + t + " WHERE " + key + " IN (SELECT " + key + " FROM " + t +
+		" WHERE " + column + " < $1 LIMIT " + strconv.Itoa(pruneBatch) + ")"
+	var total int64
+	for {
+		tag, err := q.Exec(ctx, sql, cutoff)
+		if err != nil {
+			return total, fmt.Errorf("store: prune %s: %w", t, err)
+		}
+		total += tag.RowsAffected()
+		if tag.RowsAffected() < pruneBatch {
+			return total, nil
+		}
 	}
-	return tag.RowsAffected(), nil
 }
+
+// pruneBatch is how many rows one statement of a prune deletes at most.
+const pruneBatch = 5000
 
 // Progress returns how many of event eventID's owed calls are recorded as done.
 func Progress(ctx context.Context, q Querier, schema, eventID string) (int, error) {

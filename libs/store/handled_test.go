@@ -175,18 +175,34 @@ func TestOutboxFlow(t *testing.T) {
 	}
 }
 
-func TestPruneHandled(t *testing.T) {
+// TestPrune: records and fired timers older than the cutoff go, in batches when there are
+// more than one statement deletes; recent ones and timers still to fire stay.
+func TestPrune(t *testing.T) {
 	t.Parallel()
 	pool := migratedPool(t, "fun")
 	ctx := testContext(t)
-	mustExec(t, pool, `INSERT INTO fun.handled_events (event_id, handled_at) VALUES
-		('old', now() - interval '2 days'), ('new', now())`)
-	n, err := PruneHandled(ctx, pool, "fun", time.Now().Add(-24*time.Hour))
-	if err != nil || n != 1 {
-		t.Fatalf("PruneHandled = %d, %v; want 1", n, err)
+	mustExec(t, pool, `INSERT INTO fun.handled_events (event_id, handled_at)
+		SELECT 'old-' || i, now() - interval '2 days' FROM generate_series(1, $1::int) i`, pruneBatch+7)
+	mustExec(t, pool, `INSERT INTO fun.handled_events (event_id, handled_at) VALUES ('new', now())`)
+	mustExec(t, pool, `INSERT INTO fun.timers (key, command, state, guild_id, channel_id, due_at, fired_at) VALUES
+		('fired long ago', 'giveaway', '', 'g', 'c', now() - interval '3 days', now() - interval '2 days'),
+		('fired just now', 'giveaway', '', 'g', 'c', now(), now()),
+		('due long ago, not fired', 'giveaway', '', 'g', 'c', now() - interval '3 days', NULL)`)
+	cutoff := time.Now().Add(-24 * time.Hour)
+	if n, err := PruneHandled(ctx, pool, "fun", cutoff); err != nil || n != pruneBatch+7 {
+		t.Fatalf("PruneHandled = %d, %v; want %d", n, err, pruneBatch+7)
 	}
 	if _, _, found, _ := LoadHandled(ctx, pool, "fun", "new"); !found {
 		t.Error("recent event pruned")
+	}
+	if n, err := PruneTimers(ctx, pool, "fun", cutoff); err != nil || n != 1 {
+		t.Fatalf("PruneTimers = %d, %v; want 1", n, err)
+	}
+	if left := queryInt(t, pool, `SELECT count(*) FROM fun.timers WHERE key <> 'fired long ago'`); left != 2 {
+		t.Errorf("%d of the 2 timers to keep are left", left)
+	}
+	if n, err := PruneHandled(ctx, pool, "fun", cutoff); err != nil || n != 0 {
+		t.Errorf("second PruneHandled = %d, %v; want nothing left to prune", n, err)
 	}
 }
 

@@ -61,46 +61,19 @@ func (r *Request) TimerKey() (key, state string, ok bool) {
 // transaction as its publish, and the publish's message id makes a repeat after a crash
 // between the two harmless.
 type scheduler struct {
-	w        *Worker
-	interval time.Duration
-	cancel   context.CancelFunc
-	done     chan struct{}
+	w *Worker
 }
 
-func (s *scheduler) Start(ctx context.Context) error {
-	ctx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
-	s.done = make(chan struct{})
-	go func() {
-		defer close(s.done)
-		t := time.NewTicker(s.interval)
-		defer t.Stop()
-		for {
-			if n, err := s.fire(ctx); err != nil && ctx.Err() == nil {
-				s.w.o.Logger.WarnContext(ctx, "timers not fired; retrying", "err", err)
-			} else if n == timerBatch {
-				continue // more are due: no need to wait for the tick
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
+// companion runs the scheduler every interval, and at once again while timers are due
+// in full batches.
+func (s *scheduler) companion(interval time.Duration) Companion {
+	return &periodic{name: "timer scheduler", interval: interval, round: func(ctx context.Context) bool {
+		n, err := s.fire(ctx)
+		if err != nil && ctx.Err() == nil {
+			s.w.o.Logger.WarnContext(ctx, "timers not fired; retrying", "err", err)
 		}
-	}()
-	return nil
-}
-
-func (s *scheduler) Stop(ctx context.Context) error {
-	if s.cancel == nil {
-		return nil
-	}
-	s.cancel()
-	select {
-	case <-s.done:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("timer scheduler: %w", ctx.Err())
-	}
+		return err == nil && n == timerBatch
+	}}
 }
 
 const timerBatch = 100

@@ -75,7 +75,17 @@ type Options struct {
 	Health *admin.Health
 	// StallAfter is the watchdog's limit (default DefaultStallAfter).
 	StallAfter time.Duration
+	// KeepHandled is how long the records of handled events and fired timers are kept
+	// (default DefaultKeepHandled, or twice the bus's Horizon if that is longer). It must
+	// exceed the Horizon: a repeat that found its record gone would apply its effects again.
+	KeepHandled time.Duration
+	// PruneInterval is how often older records are deleted (default 1 h).
+	PruneInterval time.Duration
 }
+
+// DefaultKeepHandled is how long handled records are kept unless configured otherwise: a
+// week, well past the bus's default horizon of a day.
+const DefaultKeepHandled = 7 * 24 * time.Hour
 
 // Worker consumes one service's commands.
 type Worker struct {
@@ -126,6 +136,15 @@ func New(o Options) (*Worker, error) {
 	if o.StallAfter <= 0 {
 		o.StallAfter = DefaultStallAfter
 	}
+	if o.KeepHandled <= 0 {
+		o.KeepHandled = max(DefaultKeepHandled, 2*o.Bus.Horizon())
+	}
+	if h := o.Bus.Horizon(); o.KeepHandled <= h {
+		return nil, fmt.Errorf("worker %s: KeepHandled %v must exceed the bus's redelivery horizon %v", o.Service, o.KeepHandled, h)
+	}
+	if o.PruneInterval <= 0 {
+		o.PruneInterval = time.Hour
+	}
 	w := &Worker{o: o, tracer: o.Tracer.Tracer("github.com/novera-bot/novera/libs/worker"), done: &doneBatch{pool: o.Pool, schema: o.Service}}
 	if o.Health != nil {
 		o.Health.Ready(o.Service+".discord", func(context.Context) error {
@@ -136,8 +155,9 @@ func New(o Options) (*Worker, error) {
 		})
 		o.Health.Live(o.Service+".consumer", w.stalled)
 	}
-	// Every service can schedule timers, so every worker runs a scheduler.
-	w.o.Companions = append(w.o.Companions, &scheduler{w: w, interval: o.TimerInterval})
+	// Every service can schedule timers, so every worker runs a scheduler, and every
+	// service records what it handled, so every worker prunes those records.
+	w.o.Companions = append(w.o.Companions, (&scheduler{w: w}).companion(o.TimerInterval), (&pruner{w: w}).companion())
 	if len(o.Events) > 0 {
 		w.o.Companions = append(w.o.Companions, &eventReplies{w: w})
 	}
