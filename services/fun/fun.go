@@ -4,6 +4,7 @@ package fun
 import (
 	"context"
 	"embed"
+	"log/slog"
 
 	"github.com/novera-bot/novera/libs/commands"
 	"github.com/novera-bot/novera/libs/persona"
@@ -26,7 +27,11 @@ func New(ctx context.Context, deps worker.Deps) (*worker.Worker, error) {
 	}
 	// One at a time, in the stream's order: a reaction taken back must come after its
 	// addition, which ties the message to its tier.
-	linker := &tierLinker{discord: deps.Discord}
+	log := deps.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	linker := &tierLinker{discord: deps.Discord, log: log.With("service", Schema, "consumer", "tiers")}
 	tiers.Idempotent, tiers.Concurrency = linker.link, 1
 	return deps.Build(ctx, Schema, store.Sub(migrationFiles, "migrations"), map[string]worker.Handler{
 		"headpat":  headpat,

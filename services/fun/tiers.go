@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -113,6 +114,7 @@ func tasteOf(ev *busv1.Event) (re reaction, delta int64, ok bool) {
 // tierLinker ties reacted replies to their tier records.
 type tierLinker struct {
 	discord *discord.Client
+	log     *slog.Logger
 
 	mu   sync.Mutex
 	self string // the bot's user id, asked of Discord once
@@ -164,7 +166,12 @@ func (l *tierLinker) link(ctx context.Context, db store.Querier, ev *busv1.Event
 		return false, err // the bus tries again later
 	}
 	if err != nil {
-		return true, nil // deleted, or out of the bot's sight: nothing to learn from it
+		// Deleted, or out of the bot's sight (no Read Message History in that channel):
+		// nothing to learn from it.
+		code, status := discord.Code(err)
+		l.log.DebugContext(ctx, "reacted message not readable; the reaction teaches nothing", "message_id", re.MessageID,
+			"channel_id", re.ChannelID, "code", code, "status", status)
+		return true, nil
 	}
 	event := replyEvent(m, self)
 	if event == "" {
