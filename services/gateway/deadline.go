@@ -10,7 +10,9 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 	"github.com/tidwall/gjson"
+	"google.golang.org/protobuf/proto"
 
+	"github.com/novera-bot/novera/libs/bus"
 	busv1 "github.com/novera-bot/novera/libs/buspb/novera/bus/v1"
 	"github.com/novera-bot/novera/libs/discord"
 	dgw "github.com/novera-bot/novera/libs/gateway"
@@ -308,6 +310,71 @@ func (s *Service) peek(d dgw.Dispatch) {
 		created = d.ReceivedAt
 	}
 	s.guard.arrive(id, token, created)
+}
+
+// adoptRetry is how long adopt waits before asking the stream again after a failure.
+const adoptRetry = 100 * time.Millisecond
+
+// adopt takes over the watch of the slash commands a shard's previous holder read and
+// published but no worker has finished: the guard that watched them died with that
+// process (a kill leaves no time to hand anything over), and the resume replays only what
+// was not yet on the stream. They are the commands of the shard still in the COMMANDS
+// work queue (a worker's ack removes a command) from the last guardUntil before
+// takeover; younger ones this process reads itself. It tries until it has read them or
+// nothing from before takeover can be helped any more.
+//
+// The previous holder's guard knew which of them a worker had started; this one does not,
+// so an adopted interaction a worker has already acknowledged but not yet acked on the
+// stream may be deferred needlessly, which Discord refuses (40060) and changes nothing.
+func (s *Service) adopt(ctx context.Context, shard int, takeover time.Time) {
+	since := takeover.Add(-guardUntil)
+	for {
+		n := 0
+		err := s.o.Bus.Stored(ctx, bus.StreamCommands, bus.SubjectsCommands, since, func(m bus.Msg) error {
+			var cmd busv1.Command
+			if err := proto.Unmarshal(m.Data, &cmd); err != nil {
+				return nil // the worker dead-letters it; nothing to answer
+			}
+			if id, token, created, ok := adoptable(&cmd, shard, takeover); ok {
+				s.guard.arrive(id, token, created)
+				s.guard.published(id)
+				n++
+			}
+			return nil
+		})
+		if err == nil {
+			if n > 0 {
+				s.o.Logger.InfoContext(ctx, "watching interactions a previous holder of the shard published", "shard", shard, "interactions", n)
+			}
+			return
+		}
+		if time.Since(takeover) >= guardUntil {
+			s.o.Logger.WarnContext(ctx, "interactions a previous holder of the shard published could not be read; not watched",
+				"shard", shard, "err", err)
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(adoptRetry):
+		}
+	}
+}
+
+// adoptable reports whether cmd is an interaction of shard that its guard watches (a
+// slash command) made before takeover, with what arrive needs.
+func adoptable(cmd *busv1.Command, shard int, takeover time.Time) (id, token string, created time.Time, ok bool) {
+	if cmd.Source != busv1.Source_SOURCE_SLASH || cmd.InteractionId == "" || cmd.InteractionToken == "" || int(cmd.Shard) != shard {
+		return "", "", time.Time{}, false
+	}
+	created = snowflakeTime(cmd.InteractionId)
+	if created.IsZero() {
+		created = cmd.ReceivedAt.AsTime()
+	}
+	if created.After(takeover) {
+		return "", "", time.Time{}, false // this process read it: its own Peek watches it
+	}
+	return cmd.InteractionId, cmd.InteractionToken, created, true
 }
 
 // interactionID reads an interaction's id, or "".

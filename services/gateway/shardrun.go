@@ -72,6 +72,7 @@ func (r *shardRun) shard(ctx context.Context, id int) {
 // (it was lost) rather than stop (shutdown, or Discord refused the shard for good).
 func (r *shardRun) serve(ctx context.Context, id int, lease *shardLease, log *slog.Logger) bool {
 	s := r.s
+	takeover := time.Now()
 	resume, err := r.sessions.load(ctx, id, r.count)
 	if err != nil {
 		// Without the saved session the shard identifies afresh: a loss of replay, not
@@ -117,6 +118,7 @@ func (r *shardRun) serve(ctx context.Context, id int, lease *shardLease, log *sl
 		})
 	})
 	wg.Go(func() { s.keepSession(shardCtx, r.sessions, id, r.count, sh, pipe, lease) })
+	wg.Go(func() { s.adopt(shardCtx, id, takeover) })
 	err = sh.Run(shardCtx)
 	// The shard sends nothing more. At shutdown its last acks are awaited briefly; with
 	// the lease lost nothing more may be published at all.
