@@ -42,7 +42,7 @@ type probeWorld struct {
 	natsURL string
 	w       *worker.Worker
 	deps    worker.Deps
-	handled atomic.Int64
+	handled atomic.Int64 // commands committed
 	started chan string // ids of commands whose handler began
 	release chan struct{}
 	block   atomic.Bool // handlers wait on release while set
@@ -78,7 +78,13 @@ func startProbeWorld(t *testing.T, stallAfter time.Duration, concurrency int) *p
 		if pw.block.Load() {
 			<-pw.release
 		}
-		pw.handled.Add(1)
+		// Counted once committed: the handler itself may run before the database is
+		// reached (its BEGIN goes with its first statement), and whatever it did is then
+		// rolled back with the failed commit.
+		r.AfterCommit(func(context.Context) error {
+			pw.handled.Add(1)
+			return nil
+		})
 		return nil
 	}}
 	w, err := deps.Build(t.Context(), probeService, fstest.MapFS{}, handlers, func(o *worker.Options) {

@@ -104,7 +104,7 @@ func TestInTxHandledTail(t *testing.T) {
 				panicked := func() (p any) {
 					defer func() { p = recover() }()
 					head, fn := tc.fn(k)
-					err = InTxHandledTail(ctx, pool, "fun", k, head, fn)
+					err = InTxHandledTail(ctx, pool, "fun", k, Begin{Reads: head}, fn)
 					return nil
 				}()
 				if (panicked != nil) != tc.panics {
@@ -137,7 +137,7 @@ func TestInTxHandledTail(t *testing.T) {
 	// A second handling commits nothing, whether it comes after the first committed or
 	// while the first is still open (its record's insert waits for the first, then fails).
 	redeliver := func(k string) error {
-		return InTxHandledTail(ctx, pool, "fun", k, nil, func(tx Tx, tail *Tail) ([]byte, error) {
+		return InTxHandledTail(ctx, pool, "fun", k, Begin{}, func(tx Tx, tail *Tail) ([]byte, error) {
 			if _, err := tx.Exec(ctx, insert, k+"/again"); err != nil {
 				return nil, err
 			}
@@ -166,7 +166,7 @@ func TestInTxHandledTail(t *testing.T) {
 	}
 	first := make(chan error, 1)
 	go func() {
-		first <- InTxHandledTail(ctx, pool, "fun", "concurrent", nil, func(tx Tx, tail *Tail) ([]byte, error) {
+		first <- InTxHandledTail(ctx, pool, "fun", "concurrent", Begin{}, func(tx Tx, tail *Tail) ([]byte, error) {
 			tail.Queue(`SELECT pg_advisory_xact_lock(7)`)
 			return []byte(`[{"content":"first"}]`), nil
 		})

@@ -100,6 +100,8 @@ type Worker struct {
 	// refused is set once Discord answered 401: the token is wrong.
 	refused atomic.Bool
 	done    *doneBatch
+	// settings holds the guilds' settings this worker read, checked at each use.
+	settings *guildconfig.Cache
 }
 
 // New checks that the handlers and the registry agree: every command the registry gives
@@ -145,7 +147,8 @@ func New(o Options) (*Worker, error) {
 	if o.PruneInterval <= 0 {
 		o.PruneInterval = time.Hour
 	}
-	w := &Worker{o: o, tracer: o.Tracer.Tracer("github.com/novera-bot/novera/libs/worker"), done: &doneBatch{pool: o.Pool, schema: o.Service}}
+	w := &Worker{o: o, tracer: o.Tracer.Tracer("github.com/novera-bot/novera/libs/worker"), done: &doneBatch{pool: o.Pool, schema: o.Service},
+		settings: guildconfig.NewCache(0)}
 	if o.Health != nil {
 		o.Health.Ready(o.Service+".discord", func(context.Context) error {
 			if w.refused.Load() {
@@ -403,15 +406,35 @@ func (w *Worker) run(ctx context.Context, cmd *busv1.Command) ([]Action, string,
 		})
 		return nil, "expired", err
 	}
+	actions, outcome, err := w.runOnSettings(ctx, cmd, false)
+	if errors.Is(err, guildconfig.ErrChanged) {
+		// The guild's settings changed since this worker read them: again, on the new
+		// ones, read with the BEGIN this time.
+		w.settings.Forget(cmd.GuildId)
+		return w.runOnSettings(ctx, cmd, true)
+	}
+	return actions, outcome, err
+}
+
+// runOnSettings is run with the guild's settings from the cache, checked in the
+// transaction (guildconfig.ErrChanged when they are stale), or, when
+// they are not there or fresh is set, read with the BEGIN and kept.
+func (w *Worker) runOnSettings(ctx context.Context, cmd *busv1.Command, fresh bool) ([]Action, string, error) {
 	req := &Request{Cmd: cmd, Rand: rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())), schema: w.schema()}
 	outcome := "ok"
 	var refusal *UserError
-	// The guild's settings are read with the BEGIN, in its round trip; the checks that need
-	// them run in the transaction, and a refusal rolls it back like a handler's.
+	// Settings from the cache cost no round trip: the check that they are current goes in
+	// front of the transaction's first statement. Read ones go with the BEGIN, in its
+	// round trip, since the checks that need them run before the handler's first statement.
 	var cfg *guildconfig.Config
-	err := store.InTxHandledTail(ctx, w.o.Pool, w.schema(), cmd.Id, func(b *pgx.Batch) {
-		guildconfig.QueueGet(b, cmd.GuildId, &cfg)
-	}, func(tx store.Tx, tail *store.Tail) ([]byte, error) {
+	var begin store.Begin
+	if c, version, ok := w.settings.Lookup(cmd.GuildId); ok && !fresh {
+		cfg = c
+		begin.Checks = []store.Check{guildconfig.Unchanged(cmd.GuildId, version)}
+	} else {
+		begin.Reads = func(b *pgx.Batch) { w.settings.QueueLoad(b, cmd.GuildId, &cfg) }
+	}
+	err := store.InTxHandledTail(ctx, w.o.Pool, w.schema(), cmd.Id, begin, func(tx store.Tx, tail *store.Tail) ([]byte, error) {
 		req.Config, req.Tx, req.tail = cfg, tx, tail
 		req.actions, req.after = req.actions[:0], req.after[:0]
 		msg, ok, err := w.precheck(ctx, req)
@@ -452,6 +475,13 @@ func (w *Worker) run(ctx context.Context, cmd *busv1.Command) ([]Action, string,
 		}
 		actions := []Action{replyAction(cmd, refusal.Msg)}
 		err = store.InTx(ctx, w.o.Pool, func(tx pgx.Tx) error {
+			// A refusal may rest on settings from the cache that the rolled-back
+			// transaction never got to check.
+			for _, c := range begin.Checks {
+				if err := c.Exec(ctx, tx); err != nil {
+					return err
+				}
+			}
 			first, err := store.MarkHandled(ctx, tx, w.schema(), cmd.Id)
 			if err != nil {
 				return err

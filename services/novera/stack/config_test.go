@@ -112,3 +112,44 @@ func TestConfigCommand(t *testing.T) {
 		t.Errorf("the old prefix still answered %d times", n)
 	}
 }
+
+// Workers keep each guild's settings in memory and check at every command that they are
+// still current: a change made behind their back (another process, an operator's SQL)
+// applies to the very next command, whether it switches a command off (the handler's
+// transaction finds the change) or back on (the refusal's transaction finds it).
+func TestSettingsChangedElsewhere(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end: starts the whole stack")
+	}
+	e := newEnv(t)
+	guild := e.demo.GuildID.String()
+	set := func(value string) {
+		t.Helper()
+		// Straight into the table, as a process with nothing to tell the workers would.
+		if _, err := e.pool.Exec(t.Context(), `
+			INSERT INTO guildconfig.guild_settings (guild_id, key, value) VALUES ($1, 'disabled_commands', $2)
+			ON CONFLICT (guild_id, key) DO UPDATE SET value = EXCLUDED.value`, guild, value); err != nil {
+			t.Fatal(err)
+		}
+	}
+	headpat := "/headpat member:<@" + e.member("player2").String() + ">"
+	refused := func() bool {
+		return strings.Contains(text(e.slash("player1", headpat)), "`headpat`")
+	}
+	before := e.pats("player2")
+	if refused() {
+		t.Fatal("headpat refused before anything was disabled")
+	}
+	for i, step := range []struct {
+		disabled string
+		refused  bool
+	}{{"headpat", true}, {"headpat", true}, {"", false}, {"spank,headpat", true}, {"spank", false}} {
+		set(step.disabled)
+		if got := refused(); got != step.refused {
+			t.Fatalf("step %d, disabled %q: refused %v, want %v", i, step.disabled, got, step.refused)
+		}
+	}
+	if got := e.pats("player2"); got != before+3 {
+		t.Fatalf("player2 has %d pats, want %d: only the answered headpats count", got, before+3)
+	}
+}
