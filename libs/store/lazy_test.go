@@ -86,6 +86,24 @@ func TestInTxHandledTailLazyBegin(t *testing.T) {
 			}
 			return nil
 		}},
+		{name: "Query read to the end, never closed", trips: 2, committed: true, first: func(tx Tx, k string) error {
+			rows, err := tx.Query(ctx, insert+` RETURNING k`, k)
+			if err != nil {
+				return err
+			}
+			var got []string
+			for rows.Next() {
+				var s string
+				if err := rows.Scan(&s); err != nil {
+					return err
+				}
+				got = append(got, s)
+			}
+			if err := rows.Err(); err != nil || len(got) != 1 || got[0] != k {
+				return fmt.Errorf("returned %q, %v", got, err)
+			}
+			return nil
+		}},
 		{name: "SendBatch", trips: 2, committed: true, first: func(tx Tx, k string) error {
 			var b pgx.Batch
 			b.Queue(insert, k)

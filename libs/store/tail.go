@@ -328,6 +328,16 @@ type batchRows struct {
 	err error
 }
 
+// Next ends the batch with the last row, as pgx closes rows then: callers may rely on it
+// and never call Close.
+func (r *batchRows) Next() bool {
+	if r.Rows.Next() {
+		return true
+	}
+	r.Close()
+	return false
+}
+
 func (r *batchRows) Close() {
 	r.Rows.Close()
 	if r.br != nil {
