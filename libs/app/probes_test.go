@@ -43,7 +43,7 @@ type probeWorld struct {
 	w       *worker.Worker
 	deps    worker.Deps
 	handled atomic.Int64 // commands committed
-	started chan string // ids of commands whose handler began
+	started chan string  // ids of commands whose handler began
 	release chan struct{}
 	block   atomic.Bool // handlers wait on release while set
 }

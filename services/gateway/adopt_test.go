@@ -161,7 +161,9 @@ func TestAdoptable(t *testing.T) {
 		{"another shard's", slash(func(c *busv1.Command) { c.Shard = 0 }), false},
 		{"read after takeover: this process watches it", slash(func(c *busv1.Command) { c.InteractionId = snowflakeAt(takeover.Add(time.Second)) }), false},
 		{"a component click: answered by its worker alone", slash(func(c *busv1.Command) { c.Source = busv1.Source_SOURCE_COMPONENT }), false},
-		{"a prefix command: no interaction", slash(func(c *busv1.Command) { c.Source, c.InteractionId, c.InteractionToken = busv1.Source_SOURCE_PREFIX, "", "" }), false},
+		{"a prefix command: no interaction", slash(func(c *busv1.Command) {
+			c.Source, c.InteractionId, c.InteractionToken = busv1.Source_SOURCE_PREFIX, "", ""
+		}), false},
 		{"no token: cannot be deferred", slash(func(c *busv1.Command) { c.InteractionToken = "" }), false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

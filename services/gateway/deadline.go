@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"strconv"
 	"sync"
@@ -328,6 +329,10 @@ const adoptRetry = 100 * time.Millisecond
 // stream may be deferred needlessly, which Discord refuses (40060) and changes nothing.
 func (s *Service) adopt(ctx context.Context, shard int, takeover time.Time) {
 	since := takeover.Add(-guardUntil)
+	// Past this nothing read can be helped; a request stuck behind a NATS reconnect must
+	// not outlive it either.
+	ctx, cancel := context.WithDeadline(ctx, takeover.Add(guardUntil))
+	defer cancel()
 	for {
 		n := 0
 		err := s.o.Bus.Stored(ctx, bus.StreamCommands, bus.SubjectsCommands, since, func(m bus.Msg) error {
@@ -348,13 +353,12 @@ func (s *Service) adopt(ctx context.Context, shard int, takeover time.Time) {
 			}
 			return
 		}
-		if time.Since(takeover) >= guardUntil {
-			s.o.Logger.WarnContext(ctx, "interactions a previous holder of the shard published could not be read; not watched",
-				"shard", shard, "err", err)
-			return
-		}
 		select {
 		case <-ctx.Done():
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) { // not a shutdown
+				s.o.Logger.Warn("interactions a previous holder of the shard published could not be read in time; not watched",
+					"shard", shard, "err", err)
+			}
 			return
 		case <-time.After(adoptRetry):
 		}
