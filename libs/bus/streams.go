@@ -43,6 +43,10 @@ func EventSubject(discordType string) string { return "events." + discordType }
 // MESSAGE_CREATE.
 const BotMessageCreate = "MESSAGE_CREATE.bot"
 
+// BotMessageUpdate is BotMessageCreate for MESSAGE_UPDATE: every answer that fills a
+// deferred response ("thinking…") is an edit, and comes back as one.
+const BotMessageUpdate = "MESSAGE_UPDATE.bot"
+
 // CommandSubject is the subject of a normalised command, e.g. commands.fun.headpat.
 func CommandSubject(service, command string) string { return "commands." + service + "." + command }
 

@@ -50,9 +50,11 @@ type EventConsumer struct {
 	c       *bus.Consumer
 }
 
-// NotFromBots is a Keep for consumers of members' chat: it passes over messages whose
-// author the gateway marked as a bot, and keeps every other event.
-func NotFromBots(ev *busv1.Event) bool { return ev.Type != "MESSAGE_CREATE" || !ev.AuthorBot }
+// NotFromBots is a Keep for consumers of members' chat: it passes over messages and edits
+// whose author the gateway marked as a bot, and keeps every other event.
+func NotFromBots(ev *busv1.Event) bool {
+	return ev.Type != "MESSAGE_CREATE" && ev.Type != "MESSAGE_UPDATE" || !ev.AuthorBot
+}
 
 // NewEventConsumer prepares a consumer of the given dispatch types (e.g. MESSAGE_CREATE)
 // for service, whose PostgreSQL schema (named after it) holds the handled records. Pass it

@@ -399,6 +399,18 @@ func (s *Service) handle(ctx context.Context, d dgw.Dispatch, span trace.Span) (
 			}
 			s.guard.watch(c)
 		}
+	case "MESSAGE_UPDATE":
+		// Identified by its place in the session (a message is edited many times), but
+		// routed like a new message: a bot's edits go where no consumer is sent them.
+		h, ok := peekMessage(d.Data)
+		if !ok {
+			ev.GuildId = topLevelGuild(d.Data)
+			break
+		}
+		ev.GuildId, ev.AuthorId, ev.AuthorBot = h.GuildID, h.AuthorID, h.AuthorBot
+		if h.AuthorBot || h.Webhook {
+			evSubject = bus.EventSubject(bus.BotMessageUpdate)
+		}
 	case "MESSAGE_CREATE":
 		h, ok := peekMessage(d.Data)
 		if !ok {
@@ -422,13 +434,7 @@ func (s *Service) handle(ctx context.Context, d dgw.Dispatch, span trace.Span) (
 			cmd, subject = c, subj
 		}
 	default:
-		// Nearly every other dispatch names its guild at the top level.
-		var g struct {
-			GuildID string `json:"guild_id"`
-		}
-		if json.Unmarshal(d.Data, &g) == nil {
-			ev.GuildId = g.GuildID
-		}
+		ev.GuildId = topLevelGuild(d.Data)
 	}
 	payload, err := proto.Marshal(ev)
 	if err != nil {
@@ -447,6 +453,17 @@ func (s *Service) handle(ctx context.Context, d dgw.Dispatch, span trace.Span) (
 	out.msgs = append([]outMsg{{subject: subject, id: cmd.Id, payload: cmdPayload}}, out.msgs...)
 	out.cmd = cmd
 	return out, nil
+}
+
+// topLevelGuild reads the guild_id nearly every dispatch has at its top level, or "".
+func topLevelGuild(raw []byte) string {
+	var g struct {
+		GuildID string `json:"guild_id"`
+	}
+	if json.Unmarshal(raw, &g) != nil {
+		return ""
+	}
+	return g.GuildID
 }
 
 // deliver publishes out's messages together (waiting for one ack before sending the next
