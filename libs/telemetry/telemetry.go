@@ -87,13 +87,26 @@ func (t *Telemetry) Shutdown(ctx context.Context) error {
 }
 
 // NewLogger returns a JSON slog logger that adds trace_id and span_id to every line logged
-// with a context inside a span, and the service name to every line.
+// with a context inside a span, and the service name to every line. A later
+// With("service", name) replaces the name instead of adding a second "service" key: the
+// all-in-one process names each service it runs, and a line with two keys of one name is
+// read differently by every log tool.
 func NewLogger(w io.Writer, service string, level slog.Leveler) *slog.Logger {
 	h := slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})
-	return slog.New(traceHandler{h}).With("service", service)
+	return slog.New(newTraceHandler(h, slog.String("service", service)))
 }
 
-type traceHandler struct{ slog.Handler }
+// traceHandler keeps the service apart from the other attributes until a group opens, so
+// that it can still be replaced.
+type traceHandler struct {
+	base         slog.Handler // every attribute but the service; nil once a group is open
+	service      slog.Attr
+	slog.Handler // base with the service, where lines go
+}
+
+func newTraceHandler(base slog.Handler, service slog.Attr) traceHandler {
+	return traceHandler{base: base, service: service, Handler: base.WithAttrs([]slog.Attr{service})}
+}
 
 func (h traceHandler) Handle(ctx context.Context, r slog.Record) error {
 	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
@@ -102,7 +115,26 @@ func (h traceHandler) Handle(ctx context.Context, r slog.Record) error {
 	return h.Handler.Handle(ctx, r)
 }
 
-func (h traceHandler) WithAttrs(a []slog.Attr) slog.Handler {
-	return traceHandler{h.Handler.WithAttrs(a)}
+func (h traceHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	if h.base == nil {
+		// Inside a group "service" is the group's own key, not the line's.
+		return traceHandler{Handler: h.Handler.WithAttrs(as)}
+	}
+	service, rest := h.service, make([]slog.Attr, 0, len(as))
+	for _, a := range as {
+		if a.Key == "service" {
+			service = a
+		} else {
+			rest = append(rest, a)
+		}
+	}
+	base := h.base
+	if len(rest) > 0 {
+		base = base.WithAttrs(rest)
+	}
+	return newTraceHandler(base, service)
 }
-func (h traceHandler) WithGroup(n string) slog.Handler { return traceHandler{h.Handler.WithGroup(n)} }
+
+func (h traceHandler) WithGroup(n string) slog.Handler {
+	return traceHandler{Handler: h.Handler.WithGroup(n)}
+}

@@ -45,3 +45,39 @@ func TestSetupAndTraceLogging(t *testing.T) {
 		t.Error("a service name is required")
 	}
 }
+
+// TestLoggerServiceOnce: the all-in-one process logs as "novera" and then names each service
+// it runs; a line must carry one "service" key, the innermost name.
+func TestLoggerServiceOnce(t *testing.T) {
+	tests := []struct {
+		name string
+		log  func(*slog.Logger) *slog.Logger
+		want string
+	}{
+		{"process only", func(l *slog.Logger) *slog.Logger { return l }, `{"level":"INFO","msg":"m","service":"novera"}`},
+		{"renamed twice, with other attributes", func(l *slog.Logger) *slog.Logger {
+			return l.With("service", "fun", "consumer", "events").With("service", "league")
+		}, `{"level":"INFO","msg":"m","consumer":"events","service":"league"}`},
+		{"in a group it is the group's", func(l *slog.Logger) *slog.Logger {
+			return l.With("service", "fun").WithGroup("g").With("service", "inner")
+		}, `{"level":"INFO","msg":"m","service":"fun","g":{"service":"inner"}}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			tt.log(NewLogger(&buf, "novera", slog.LevelInfo)).Info("m")
+			var line map[string]any
+			if err := json.Unmarshal(buf.Bytes(), &line); err != nil {
+				t.Fatal(err)
+			}
+			delete(line, "time")
+			got, _ := json.Marshal(line)
+			var want map[string]any
+			_ = json.Unmarshal([]byte(tt.want), &want)
+			wantJSON, _ := json.Marshal(want)
+			if string(got) != string(wantJSON) || bytes.Count(buf.Bytes(), []byte(`"service"`)) != bytes.Count([]byte(tt.want), []byte(`"service"`)) {
+				t.Errorf("line %s, want %s", buf.Bytes(), tt.want)
+			}
+		})
+	}
+}

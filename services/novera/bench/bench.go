@@ -183,6 +183,12 @@ func Run(ctx context.Context, o Options) ([]Phase, map[string]time.Duration, err
 			sim.Close()
 			return phases, startup, err
 		}
+		// The build's binaries, and the previous system's stream store, are still in the
+		// page cache, unwritten: the kernel writes back what is over 30 s old in bursts,
+		// and a commit's WAL flush that queues behind one waits tens of milliseconds (p99.9
+		// 40-70 ms in the first system's 500/s phase, about 25 s in). Written out now, the
+		// burst lands before the system runs, for every system alike.
+		syscall.Sync()
 		say("%s: starting", name)
 		sys, err := startSystem(ctx, name, systemEnv{bin: bin, dir: filepath.Join(work, "sys"+strconv.Itoa(i)), sim: sim,
 			dbURL: pg.URL(db), shards: o.Shards, log: o.Log})
