@@ -73,7 +73,9 @@ func TestLoggerServiceOnce(t *testing.T) {
 			delete(line, "time")
 			got, _ := json.Marshal(line)
 			var want map[string]any
-			_ = json.Unmarshal([]byte(tt.want), &want)
+			if err := json.Unmarshal([]byte(tt.want), &want); err != nil {
+				t.Fatalf("the case's own line: %v", err)
+			}
 			wantJSON, _ := json.Marshal(want)
 			if string(got) != string(wantJSON) || bytes.Count(buf.Bytes(), []byte(`"service"`)) != bytes.Count([]byte(tt.want), []byte(`"service"`)) {
 				t.Errorf("line %s, want %s", buf.Bytes(), tt.want)
